@@ -1,0 +1,206 @@
+"""The write path: load -> clean -> chunk -> embed -> commit (with the rules extracted)."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.chunking import chunk_document
+from ingest.cleaning import clean_text
+from ingest.loaders import iter_paths, load_file
+from knowledge.embedder import Embedder
+from knowledge.errors import IngestError
+from knowledge.library import Library, VectorRecord, embedding_id, sentence_id
+from knowledge.models import Chunk
+from knowledge.sentences import split_sentences
+from knowledge.models import IngestReport, IngestResult, SourceDocument
+from knowledge.rule_extract import extract_rules
+
+__all__ = [
+    "IngestOptions",
+    "Progress",
+    "doc_id_for",
+    "ingest_bytes",
+    "ingest_file",
+    "ingest_paths",
+    "vector_records",
+]
+
+# Sentences shorter than this are not worth a vector of their own.
+_MIN_SENTENCE_CHARS = 12
+
+#: progress(message, done, total): called as files (and embedding batches) complete.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Limits and chunking for one ingest run (plain values taken from Settings at the edge)."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_chars: int = 2_000_000
+    chunk_size: int = 700
+    chunk_overlap: int = 0
+    batch_size: int = 16
+
+
+def doc_id_for(source: str) -> str:
+    """A document's id: stable for its source name, so a new version replaces the old."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _source_name(name: str) -> str:
+    # Only the base name: an upload called "../../x.txt" is stored as "x.txt".
+    base = Path(name.replace("\\", "/")).name
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    return base
+
+
+def ingest_file(
+    path: Path,
+    library: Library,
+    embedder: Embedder,
+    options: IngestOptions = IngestOptions(),
+    *,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest one file under ``source`` (default: its file name); never raises for bad files.
+
+    Returns an IngestResult whose status is added, unchanged, replaced or rejected.
+    """
+    source = _source_name(source or path.name)
+    doc_id = doc_id_for(source or str(path))
+    if not source:
+        return IngestResult(source=str(path), doc_id=doc_id, status="rejected",
+                            error="the file has no usable name")
+    try:
+        if not path.is_file():
+            raise IngestError(path, "no such file")
+        digest = _sha256(path)
+        old = library.registry.get(source)
+        if old is not None and old.content_hash == digest:
+            count = library.registry.chunk_counts().get(old.doc_id, 0)
+            return IngestResult(source=source, doc_id=old.doc_id, status="unchanged", chunks=count)
+        loaded = load_file(path, max_bytes=options.max_bytes, max_chars=options.max_chars)
+        text = clean_text(loaded.text)
+        if not text.strip():
+            raise IngestError(path, "no text left after removing page navigation and boilerplate")
+        doc = SourceDocument(
+            doc_id=doc_id, source=source, content_hash=digest, text=text,
+            media_type=loaded.media_type, title=loaded.title or "",
+            version=(old.version + 1) if old else 1,
+        )
+        chunks = chunk_document(
+            doc_id, source, text, chunk_size=options.chunk_size, overlap=options.chunk_overlap
+        )
+        if not chunks:
+            raise IngestError(path, "no text to index")
+        rules = extract_rules(doc, chunks)
+    except IngestError as exc:
+        return IngestResult(source=source, doc_id=doc_id, status="rejected", error=exc.reason)
+
+    records = vector_records(chunks)
+    have = library.vectors.ids(doc_id) if old else set()
+    todo = [r for r in records if r.id not in have]
+    vectors = _embed(todo, embedder, options.batch_size, source, progress)
+    library.commit(doc, chunks, records, vectors, rules, embedding_id(embedder))
+    return IngestResult(
+        source=source, doc_id=doc_id, status="replaced" if old else "added", chunks=len(chunks)
+    )
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    library: Library,
+    embedder: Embedder,
+    options: IngestOptions = IngestOptions(),
+    *,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest files and folders (walked); bad files are rejected, the rest still ingested."""
+    files: list[Path] = []
+    results: list[IngestResult] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(iter_paths([p]))
+        elif p.exists():
+            files.append(p)
+        else:
+            name = _source_name(str(p)) or str(p)
+            results.append(IngestResult(source=name, doc_id=doc_id_for(name), status="rejected",
+                                        error="no such file or folder"))
+    with library.writing():
+        for i, f in enumerate(files):
+            if progress:
+                progress(f"reading {f.name}", i, len(files))
+            results.append(ingest_file(f, library, embedder, options, progress=progress))
+            if progress:
+                progress(f"done {f.name}", i + 1, len(files))
+    return IngestReport(documents=results, chunks_total=sum(r.chunks for r in results))
+
+
+def ingest_bytes(
+    name: str,
+    data: bytes,
+    library: Library,
+    embedder: Embedder,
+    options: IngestOptions = IngestOptions(),
+) -> IngestResult:
+    """Ingest an upload (name and bytes), e.g. from the app's file uploader."""
+    source = _source_name(name)
+    if len(data) > options.max_bytes:
+        return IngestResult(
+            source=source or name, doc_id=doc_id_for(source or name), status="rejected",
+            error=f"file is {len(data) / 1048576:.1f} MB, over the "
+            f"{options.max_bytes / 1048576:.0f} MB limit (CPTCITE_MAX_UPLOAD_MB)",
+        )
+    suffix = Path(source).suffix if source else ""
+    with tempfile.TemporaryDirectory(prefix="cptcite-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        with library.writing():
+            return ingest_file(path, library, embedder, options, source=source or name)
+
+
+def vector_records(chunks: Sequence[Chunk]) -> list[VectorRecord]:
+    """A vector per chunk, plus one per sentence of it: answers quote sentences."""
+    out: list[VectorRecord] = []
+    for c in chunks:
+        out.append(VectorRecord(c.chunk_id, c.doc_id, c.source, "chunk", c.text))
+        for start, end in split_sentences(c.text):
+            if end - start >= _MIN_SENTENCE_CHARS:
+                sid = sentence_id(c.chunk_id, start, end)
+                out.append(VectorRecord(sid, c.doc_id, c.source, "sentence", c.text[start:end]))
+    return out
+
+
+def _embed(
+    records: Sequence[VectorRecord],
+    embedder: Embedder,
+    batch_size: int,
+    source: str,
+    progress: Progress | None,
+) -> dict[str, np.ndarray]:
+    # A one-sentence chunk and its sentence share a text: embed each text once.
+    texts = sorted({r.text for r in records})
+    by_text: dict[str, np.ndarray] = {}
+    for i in range(0, len(texts), batch_size):
+        part = texts[i : i + batch_size]
+        by_text.update(zip(part, embedder.embed_documents(part), strict=True))
+        if progress:
+            progress(f"embedding {source}", min(i + batch_size, len(texts)), len(texts))
+    return {r.id: by_text[r.text] for r in records}

@@ -1,0 +1,166 @@
+"""The vector side of the library: one Chroma collection (embedded or a Chroma server).
+
+The only module that imports chromadb. It turns Chroma's column-shaped results into
+``(chunk_id, similarity)`` pairs; chunk texts come from the registry, the source of truth.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from knowledge.errors import ConfigError
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import chromadb  # noqa: E402  (telemetry must be off before the import)
+from chromadb.config import Settings as ChromaSettings  # noqa: E402
+
+__all__ = ["ChromaChunkStore", "VectorRecord"]
+
+# Chroma refuses larger batches (get_max_batch_size is 5461 on this version).
+_BATCH = 4000
+# Recall of the default HNSW settings was poor at scale (notes/stack.md): search wider.
+_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
+
+
+class VectorRecord(NamedTuple):
+    """One vector's identity: a chunk, or a sentence inside a chunk (``kind``)."""
+
+    id: str
+    doc_id: str
+    source: str
+    kind: str  # "chunk" or "sentence"
+    text: str
+
+
+class ChromaChunkStore:
+    """Chunk vectors in Chroma. Embedded (``path``) unless ``host`` names a Chroma server.
+
+    Embeddings are always passed in: Chroma's default embedding function downloads a model.
+
+    Example::
+
+        store = ChromaChunkStore(path=Path("data/store/chroma"), collection="cptcite")
+        store.upsert(chunks, vectors)
+        pairs = store.query(query_vector, k=10)
+    """
+
+    def __init__(
+        self,
+        *,
+        path: Path | None = None,
+        host: str | None = None,
+        port: int = 8000,
+        collection: str = "cptcite",
+    ) -> None:
+        if path is None and host is None:
+            raise ConfigError("ChromaChunkStore needs a path (embedded) or a host (server)")
+        self._path, self._host, self._port, self._name = path, host, port, collection
+        self._client: chromadb.ClientAPI | None = None
+        self._coll: chromadb.Collection | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def where(self) -> str:
+        """Where the vectors live, for messages."""
+        return f"http://{self._host}:{self._port}" if self._host else str(self._path)
+
+    def _collection(self) -> chromadb.Collection:
+        with self._lock:
+            if self._coll is None:
+                settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+                try:
+                    if self._host:
+                        self._client = chromadb.HttpClient(
+                            host=self._host, port=self._port, settings=settings
+                        )
+                    else:
+                        assert self._path is not None
+                        self._path.mkdir(parents=True, exist_ok=True)
+                        self._client = chromadb.PersistentClient(
+                            path=str(self._path), settings=settings
+                        )
+                    self._coll = self._client.get_or_create_collection(
+                        self._name,
+                        embedding_function=None,
+                        configuration={"hnsw": dict(_HNSW)},
+                    )
+                except (ValueError, ConnectionError, OSError) as exc:
+                    raise ConfigError(
+                        f"cannot open the Chroma collection {self._name!r} at {self.where}: "
+                        f"{exc} (check CPTCITE_CHROMA_HOST/PORT or --store)"
+                    ) from exc
+            return self._coll
+
+    def upsert(self, records: Sequence[VectorRecord], vectors: np.ndarray) -> None:
+        """Write vectors (with their texts, for inspection) under the records' ids."""
+        if len(records) != len(vectors):
+            raise ValueError(f"{len(records)} records but {len(vectors)} vectors")
+        coll = self._collection()
+        for i in range(0, len(records), _BATCH):
+            part = records[i : i + _BATCH]
+            coll.upsert(
+                ids=[r.id for r in part],
+                embeddings=np.asarray(vectors[i : i + _BATCH], dtype=np.float32),
+                documents=[r.text for r in part],
+                metadatas=[{"doc_id": r.doc_id, "source": r.source, "kind": r.kind} for r in part],
+            )
+
+    def ids(self, doc_id: str | None = None) -> set[str]:
+        """Ids of the stored vectors, of one document or all."""
+        coll = self._collection()
+        where = {"doc_id": doc_id} if doc_id else None
+        out: set[str] = set()
+        offset, page = 0, 5000
+        while True:
+            got = coll.get(where=where, include=[], limit=page, offset=offset)
+            out.update(got["ids"])
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Delete vectors by id (missing ids are ignored)."""
+        coll = self._collection()
+        ids = list(ids)
+        for i in range(0, len(ids), _BATCH):
+            coll.delete(ids=ids[i : i + _BATCH])
+
+    def query(self, vector: np.ndarray, k: int, kind: str = "chunk") -> list[tuple[str, float]]:
+        """The ``k`` nearest ids of one ``kind`` with cosine similarity, best first, ties by id."""
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+        coll = self._collection()
+        n = coll.count()
+        if n == 0:
+            return []
+        res = coll.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, n),
+            where={"kind": kind},
+            include=["distances"],
+        )
+        ids = res["ids"][0]
+        dists = (res.get("distances") or [[]])[0]
+        pairs = [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
+        return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+    def count(self) -> int:
+        """Number of stored vectors."""
+        return self._collection().count()
+
+    def close(self) -> None:
+        """Release the client (embedded clients cache one system per path per process)."""
+        with self._lock:
+            if self._client is not None:
+                close = getattr(self._client, "close", None)
+                if callable(close):
+                    close()
+                elif not self._host:
+                    self._client.clear_system_cache()
+            self._client, self._coll = None, None

@@ -1,0 +1,31 @@
+"""Build the library and the embedder from Settings: used only by edges (CLIs, app, eval)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge.embedder import SentenceTransformerEmbedder
+from knowledge.library import Library, open_library
+from knowledge.settings import Settings
+
+__all__ = ["embedder_from_settings", "library_from_settings"]
+
+
+def library_from_settings(settings: Settings, store: Path | None = None) -> Library:
+    """Open the library named by settings (``store`` overrides ``settings.store``)."""
+    return open_library(
+        Path(store or settings.store),
+        chroma_host=settings.chroma_host,
+        chroma_port=settings.chroma_port,
+        collection=settings.collection,
+    )
+
+
+def embedder_from_settings(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedder named by settings; it loads lazily on first use."""
+    return SentenceTransformerEmbedder(
+        settings.embedding_model,
+        cache_dir=Path(settings.model_cache),
+        batch_size=settings.embed_batch_size,
+        threads=settings.torch_threads,
+    )

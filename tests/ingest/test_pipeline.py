@@ -1,0 +1,137 @@
+"""Ingest end to end on real files, a real Chroma in a temp dir and the fake embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import IngestOptions, ingest_bytes, ingest_paths
+from knowledge.library import Library, open_library, parent_chunk_id
+
+PAGE = """Sample code 99931 guidance
+
+Code 99931 is an add-on code for laser treatment of a bladder stone. Report it in addition to the primary procedure.
+
+Use 99931 in conjunction with 99910, 99911. Do not report 99931 with 99920.
+"""
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Library:
+    library = open_library(tmp_path / "store")
+    yield library
+    library.close()
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / "in" / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _consistent(lib: Library) -> None:
+    """Registry and Chroma agree: every vector belongs to a listed chunk and vice versa."""
+    listed = lib.registry.chunk_ids()
+    stored = lib.vectors.ids()
+    assert {parent_chunk_id(v) for v in stored} == listed
+    for doc in lib.registry.documents():
+        assert lib.registry.chunks(doc.doc_id), f"{doc.source} has no chunks"
+
+
+def test_added_unchanged_replaced(tmp_path: Path, lib: Library, fake_embedder) -> None:
+    path = _write(tmp_path, "page.md", PAGE)
+    first = ingest_paths([path], lib, fake_embedder)
+    assert [d.status for d in first.documents] == ["added"]
+    assert first.chunks_total > 0
+    again = ingest_paths([path], lib, fake_embedder)
+    assert [d.status for d in again.documents] == ["unchanged"]
+    path.write_text(PAGE.replace("99920", "99921"), encoding="utf-8")
+    third = ingest_paths([path], lib, fake_embedder)
+    assert [d.status for d in third.documents] == ["replaced"]
+    docs = lib.registry.documents()
+    assert len(docs) == 1 and docs[0].version == 2
+    texts = " ".join(c.text for c in lib.view().chunks.values())
+    assert "99921" in texts and "99920" not in texts
+    _consistent(lib)
+
+
+def test_rules_are_extracted_and_rederived(tmp_path: Path, lib: Library, fake_embedder) -> None:
+    path = _write(tmp_path, "page.md", PAGE)
+    ingest_paths([path], lib, fake_embedder)
+    rules = {r.code: r for r in lib.view().rules}
+    assert rules["99931"].add_on and "99920" in rules["99931"].excluded_codes
+    path.write_text(PAGE.replace("Do not report 99931 with 99920.", ""), encoding="utf-8")
+    ingest_paths([path], lib, fake_embedder)
+    assert "99920" not in {r.code: r for r in lib.view().rules}["99931"].excluded_codes
+    lib.remove("page.md")
+    assert lib.view().rules == ()
+
+
+def test_bad_files_are_rejected_and_the_rest_ingested(tmp_path: Path, lib: Library, fake_embedder) -> None:
+    good = _write(tmp_path, "good.txt", PAGE)
+    empty = _write(tmp_path, "empty.txt", "")
+    odd = _write(tmp_path, "data.xyz", "hello")
+    report = ingest_paths([good, empty, odd, tmp_path / "missing.txt"], lib, fake_embedder)
+    status = {d.source: d.status for d in report.documents}
+    assert status == {"good.txt": "added", "empty.txt": "rejected", "data.xyz": "rejected",
+                      "missing.txt": "rejected"}
+    assert all(d.error and "\n" not in d.error for d in report.documents if d.status == "rejected")
+    assert report.rejected
+    assert [d.source for d in lib.registry.documents()] == ["good.txt"]
+    _consistent(lib)
+
+
+def test_folders_are_walked(tmp_path: Path, lib: Library, fake_embedder) -> None:
+    _write(tmp_path, "a.txt", PAGE)
+    _write(tmp_path, "sub/b.md", "Another page about 99945.\n\nIt is a primary procedure.")
+    report = ingest_paths([tmp_path / "in"], lib, fake_embedder)
+    assert sorted(d.source for d in report.documents) == ["a.txt", "b.md"]
+
+
+def test_upload_name_cannot_escape(lib: Library, fake_embedder) -> None:
+    result = ingest_bytes("../../evil.txt", PAGE.encode(), lib, fake_embedder)
+    assert result.status == "added" and result.source == "evil.txt"
+    too_big = ingest_bytes("big.txt", b"x" * 2000, lib, fake_embedder, IngestOptions(max_bytes=1000))
+    assert too_big.status == "rejected" and "limit" in (too_big.error or "")
+
+
+def test_cli_json_contract(tmp_path: Path, monkeypatch, capsys, fake_embedder) -> None:
+    from ingest import __main__ as cli
+    import knowledge.wiring as wiring
+
+    monkeypatch.setattr(wiring, "embedder_from_settings", lambda s: fake_embedder)
+    path = _write(tmp_path, "page.md", PAGE)
+    store = tmp_path / "cli-store"
+    assert cli.main([str(path), "--store", str(store), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"documents", "chunks_total"}
+    doc = out["documents"][0]
+    assert set(doc) >= {"source", "doc_id", "status", "chunks", "error"}
+    assert doc["status"] == "added" and doc["error"] is None
+    assert cli.main([str(tmp_path / "nope.pdf"), "--store", str(store), "--json"]) == 1
+    capsys.readouterr()
+    assert cli.main(["list", "--store", str(store), "--json"]) == 0
+    assert [d["source"] for d in json.loads(capsys.readouterr().out)["documents"]] == ["page.md"]
+    assert cli.main(["remove", "page.md", "--store", str(store)]) == 0
+    assert cli.main(["remove", "page.md", "--store", str(store)]) == 1
+    assert cli.main(["--store", str(store)]) == 2
+
+
+def test_seed_page_added_unchanged_replaced(tmp_path: Path, seed_path: Path, lib: Library,
+                                            fake_embedder) -> None:
+    copy = tmp_path / "in" / seed_path.name
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(seed_path.read_bytes())
+    assert ingest_paths([copy], lib, fake_embedder).documents[0].status == "added"
+    assert ingest_paths([copy], lib, fake_embedder).documents[0].status == "unchanged"
+    copy.write_text(seed_path.read_text(encoding="utf-8") + "\nAn added closing line.\n",
+                    encoding="utf-8")
+    assert ingest_paths([copy], lib, fake_embedder).documents[0].status == "replaced"
+    assert [d.source for d in lib.registry.documents()] == [seed_path.name]
+    text = lib.registry.documents()[0].text
+    assert "EnglishEspañol" not in text  # the language bar is navigation, not material
+    assert "interpretation.This is an add-on code." in text  # glued sentences kept verbatim
+    _consistent(lib)
