@@ -1,0 +1,385 @@
+"""Read a file from disk into plain text: txt, md, html, pdf and docx. The only file I/O of ingest.
+
+Every refusal is an ``IngestError(path, reason)`` whose reason is one line that says how to fix
+it. Limits are checked before parsing (size), and again on the extracted text (characters).
+
+Decisions:
+
+- Text files: a BOM decides (UTF-8/16/32, BOM stripped); else strict UTF-8; else the charset
+  that charset-normalizer finds, except that cp1252 wins over other Latin-script code pages
+  (short Western text fools the detector; Central European cp1250 text loses), and mostly-valid UTF-8 with a
+  few broken bytes stays UTF-8 (U+FFFD for the broken bytes). NUL bytes, or more than 5 %
+  control or undecodable characters, mean a binary file and are refused.
+- HTML: trafilatura finds the main text (scripts, styles, navigation, footers and iframes are
+  left out); headings, paragraphs, list items and table rows become lines, blocks are
+  separated by blank lines. When trafilatura finds nothing, a plain ``html.parser`` walk that
+  drops script/style/nav/footer/iframe/... is used instead.
+- PDF: pypdf. A PDF encrypted with an empty user password (only permissions set) opens in
+  every viewer, so it is read; any other encrypted PDF is refused. A file without the
+  ``%%EOF`` marker near its end is refused as truncated, even if pypdf could recover a part.
+- DOCX: the zip is inspected before python-docx opens it (zip-bomb guard); body paragraphs
+  and table rows (cells joined by `` | ``) are read in document order; headers, footers and
+  comments are not.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+import unicodedata
+import zipfile
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
+
+import charset_normalizer
+import docx
+import pypdf
+import trafilatura
+from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from lxml import etree
+from pypdf.errors import DependencyError, PyPdfError
+
+from knowledge.errors import IngestError
+
+__all__ = ["SUPPORTED_SUFFIXES", "LoadedText", "iter_paths", "load_file"]
+
+#: File name endings that can be ingested (lower case).
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".txt")
+
+_MB = 1024 * 1024
+_ZIP_HARD_LIMIT = 200 * _MB
+_ZIP_MAX_RATIO = 250  # deflate cannot beat ~1030:1; real Word XML stays well under 100:1
+_ZIP_MAX_ENTRIES = 5000
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# pypdf raises more than its own errors on broken files.
+_PDF_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError,
+               AssertionError, OSError, RecursionError, zlib.error)
+_DOCX_ERRORS = (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.LxmlError)
+
+
+class LoadedText(NamedTuple):
+    """Text extracted from one file, before cleaning."""
+
+    text: str
+    media_type: str
+    title: str
+
+
+def load_file(path: Path, *, max_bytes: int, max_chars: int) -> LoadedText:
+    """Read ``path`` and return its text; raise IngestError when it cannot be ingested.
+
+    ``max_bytes`` bounds the file (CPTCITE_MAX_UPLOAD_MB), ``max_chars`` the extracted text
+    (CPTCITE_MAX_TEXT_CHARS). Example: ``load_file(Path("a.pdf"), max_bytes=50 << 20,
+    max_chars=2_000_000).text``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kind = f"'{suffix}'" if suffix else "without an extension"
+        raise IngestError(path, f"unsupported file type {kind}; supported: "
+                          f"{', '.join(SUPPORTED_SUFFIXES)}")
+    if not path.is_file():
+        raise IngestError(path, "no such file")
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise IngestError(path, "empty file")
+        if size > max_bytes:
+            raise IngestError(path, f"file is {size / _MB:.1f} MB, over the {max_bytes / _MB:.1f} "
+                              "MB limit; raise CPTCITE_MAX_UPLOAD_MB to ingest it")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(path, f"cannot read the file ({exc.strerror or exc}); check its "
+                          "permissions") from exc
+    if suffix == ".pdf":
+        loaded = _load_pdf(path, raw, max_chars)
+    elif suffix == ".docx":
+        loaded = _load_docx(path, raw, max_bytes)
+    elif suffix in (".html", ".htm"):
+        loaded = _load_html(path, raw)
+    else:
+        text = _decode_text(path, raw)
+        heading = _MD_HEADING.search(text)
+        media = "text/plain" if suffix == ".txt" else "text/markdown"
+        loaded = LoadedText(text, media, heading.group(1) if heading else "")
+    if not loaded.text.strip():
+        hint = " (a scanned PDF needs OCR first)" if suffix == ".pdf" else ""
+        raise IngestError(path, f"no text could be extracted{hint}")
+    if len(loaded.text) > max_chars:
+        raise IngestError(path, f"extracted text has {len(loaded.text):,} characters, over the "
+                          f"{max_chars:,} limit; raise CPTCITE_MAX_TEXT_CHARS or split the file")
+    return loaded
+
+
+def iter_paths(paths: list[Path]) -> list[Path]:
+    """Files to ingest: files as given, folders walked (sorted; hidden names skipped).
+
+    Inside folders only supported file types are listed, and symlinks are not followed out of
+    the folder (a symlinked file is listed only if it resolves inside it; symlinked folders
+    are not entered). Each file appears once.
+    """
+    out: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
+    for given in paths:
+        given = Path(given)
+        if not given.is_dir():
+            add(given)
+            continue
+        root = given.resolve()
+        for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                p = Path(dirpath) / name
+                if name.startswith(".") or p.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                if p.is_symlink() and not p.resolve().is_relative_to(root):
+                    continue
+                if p.is_file():
+                    add(p)
+    return out
+
+
+# --- text ------------------------------------------------------------------------------
+
+
+def _decode_text(path: Path, raw: bytes) -> str:
+    text = _decode(raw)
+    if text is None or _looks_binary(text):
+        raise IngestError(path, "looks like a binary file, not text; save it as UTF-8 text")
+    return text
+
+
+def _decode(raw: bytes, declared: str | None = None) -> str | None:
+    """Decode bytes as text, or None when they are not text."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding, errors="replace").lstrip("\ufeff")
+    if b"\x00" in raw:
+        return None
+    for encoding in filter(None, (declared, "utf-8")):
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    # UTF-8 with a few broken bytes is still UTF-8 (a detector would turn it into mojibake).
+    lenient = raw.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    if sum(ord(c) > 0x7F for c in lenient) - broken >= 4 * broken:
+        return lenient
+    matches = charset_normalizer.from_bytes(raw)
+    best = matches.best()
+    if best is None:  # no code page reads it as text
+        return None
+    guess = str(best)
+    # On short Western text charset-normalizer often prefers a rarer Latin code page (cp1257,
+    # cp775); when its guess is Latin script and cp1252 is a candidate, cp1252 (by far the
+    # likeliest) wins. Cyrillic, Arabic, Greek and CJK guesses are kept.
+    if _latin_only(guess) and any("cp1252" in m.could_be_from_charset for m in matches):
+        return raw.decode("cp1252", errors="replace")
+    return guess
+
+
+def _latin_only(text: str) -> bool:
+    return all(c.isascii() or not c.isalpha() or unicodedata.name(c, "").startswith("LATIN")
+               for c in text)
+
+
+def _looks_binary(text: str) -> bool:
+    return len(_BAD_CHARS.findall(text)) > 0.05 * len(text)
+
+
+# --- html ------------------------------------------------------------------------------
+
+
+def _load_html(path: Path, raw: bytes) -> LoadedText:
+    declared = _META_CHARSET.search(raw[:4096])
+    html = _decode(raw, declared.group(1).decode("ascii") if declared else None)
+    if html is None or _looks_binary(html):
+        raise IngestError(path, "not a readable HTML file (binary content)")
+    doc = trafilatura.bare_extraction(
+        html, favor_recall=True, include_comments=False, include_tables=True,
+        include_formatting=False, include_links=False, include_images=False, with_metadata=True,
+    )
+    blocks = _tree_blocks(doc.body) if doc is not None and doc.body is not None else []
+    text = "\n\n".join(blocks)
+    title = (doc.title if doc is not None else None) or ""
+    if not text or not title:
+        fallback = _HtmlText()
+        fallback.feed(html)
+        fallback.close()
+        text, title = text or fallback.text(), title or fallback.title()
+    return LoadedText(text, "text/html", title.strip())
+
+
+def _tree_blocks(body: etree._Element) -> list[str]:
+    """Turn trafilatura's XML (head, p, list/item, table/row/cell, quote, code) into blocks."""
+    blocks: list[str] = []
+    for el in body:
+        if el.tag == "list":
+            lines = [f"- {_inline(item)}" for item in el.iter("item") if _inline(item)]
+            block = "\n".join(lines)
+        elif el.tag == "table":
+            rows = (" | ".join(_inline(c) for c in row.iter("cell")) for row in el.iter("row"))
+            block = "\n".join(r for r in rows if r.strip(" |"))
+        else:
+            block = _inline(el)
+        if block.strip():
+            blocks.append(block.strip())
+    return blocks
+
+
+def _inline(el: etree._Element) -> str:
+    parts = [el.text or ""]
+    for child in el:
+        parts.append("\n" if child.tag == "lb" else _inline(child))
+        parts.append(child.tail or "")
+    return re.sub(r"[^\S\n]+", " ", "".join(parts)).strip()
+
+
+class _HtmlText(HTMLParser):
+    """Plain-text fallback: block tags become line breaks; chrome and code are dropped."""
+
+    _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "nav", "footer",
+                       "header", "aside", "form", "button", "svg", "select", "object", "head"})
+    _BLOCK = frozenset({"p", "div", "section", "article", "main", "li", "tr", "table", "ul", "ol",
+                        "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._parts: list[str] = []
+        self._skip = 0
+        self._in = {"title": False, "h1": False}
+        self._found = {"title": "", "h1": ""}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._in:
+            self._in[tag] = True
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self._parts.append("\n\n")
+        elif tag in ("br", "td", "th"):
+            self._parts.append("\n" if tag == "br" else " | ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._in:
+            self._in[tag] = False
+        if tag in self._SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCK:
+            self._parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        for tag, inside in self._in.items():
+            if inside and not self._found[tag]:
+                self._found[tag] = data.strip()
+        if not self._skip:
+            self._parts.append(data)
+
+    def text(self) -> str:
+        """The collected text, one blank line between blocks."""
+        lines = (re.sub(r"[^\S\n]+", " ", ln).strip(" |") for ln in "".join(self._parts).split("\n"))
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+    def title(self) -> str:
+        """The <title>, else the first <h1>."""
+        return self._found["title"] or self._found["h1"]
+
+
+# --- pdf -------------------------------------------------------------------------------
+
+
+def _load_pdf(path: Path, raw: bytes, max_chars: int) -> LoadedText:
+    if not raw[:1024].lstrip().startswith(b"%PDF-") and b"%PDF-" not in raw[:1024]:
+        raise IngestError(path, "not a readable PDF (no PDF header)")
+    if b"%%EOF" not in raw[-4096:]:
+        raise IngestError(path, "not a readable PDF (truncated: no end-of-file marker); "
+                          "download or export it again")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not _open_without_password(reader):
+            raise IngestError(path, "encrypted PDF; remove the password and upload it again")
+        pages: list[str] = []
+        total = 0
+        for page in reader.pages:
+            pages.append((page.extract_text() or "").strip())
+            total += len(pages[-1])
+            if total > max_chars:
+                break  # load_file reports the limit; no need to read the rest
+        title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except _PDF_ERRORS as exc:
+        raise IngestError(path, f"not a readable PDF ({type(exc).__name__})") from exc
+    return LoadedText("\n\n".join(p for p in pages if p), "application/pdf", title)
+
+
+def _open_without_password(reader: pypdf.PdfReader) -> bool:
+    try:
+        return reader.decrypt("") != pypdf.PasswordType.NOT_DECRYPTED
+    except DependencyError:  # AES needs the cryptography package; treat as locked
+        return False
+
+
+# --- docx ------------------------------------------------------------------------------
+
+
+def _load_docx(path: Path, raw: bytes, max_bytes: int) -> LoadedText:
+    unreadable = "not a readable Word file (.docx); save it again as .docx from Word"
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise IngestError(path, unreadable)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            _check_zip(path, zf.infolist(), max_bytes)
+            if "word/document.xml" not in zf.namelist():
+                raise IngestError(path, unreadable)
+        document = docx.Document(io.BytesIO(raw))
+        blocks = [_docx_block(item) for item in document.iter_inner_content()]
+        title = (document.core_properties.title or "").strip()
+    except _DOCX_ERRORS as exc:
+        raise IngestError(path, unreadable) from exc
+    media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return LoadedText("\n\n".join(b for b in blocks if b), media, title)
+
+
+def _check_zip(path: Path, infos: list[zipfile.ZipInfo], max_bytes: int) -> None:
+    """Refuse archives that would expand absurdly (sizes come from the zip directory)."""
+    total = sum(i.file_size for i in infos)
+    limit = min(20 * max_bytes, _ZIP_HARD_LIMIT)
+    worst = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > _MB),
+                default=0.0)
+    if len(infos) > _ZIP_MAX_ENTRIES or total > limit or worst > _ZIP_MAX_RATIO:
+        raise IngestError(path, f"looks like a zip bomb ({len(infos)} entries, {total / _MB:.0f} MB "
+                          "uncompressed); not opened")
+
+
+def _docx_block(item: Paragraph | Table) -> str:
+    if isinstance(item, Table):
+        rows = []
+        for row in item.rows:
+            cells: list[str] = []
+            for cell in row.cells:
+                value = " ".join(cell.text.split())
+                if not cells or cells[-1] != value:  # merged cells repeat their text
+                    cells.append(value)
+            if any(cells):
+                rows.append(" | ".join(cells))
+        return "\n".join(rows)
+    return item.text.strip()
