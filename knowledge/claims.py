@@ -1,0 +1,261 @@
+"""The claim checker: parse claim lines and decide them against the materials' rules.
+
+Statuses (CONTRACT.md, `knowledge check`), decided in this order:
+- ``not_allowed``: a code on the claim is excluded by the materials of another code on it
+  (exclusion wins over any primary also present). Exclusions are read for every code with
+  rules, not only add-ons: "do not report A with B" forbids the pair either way round.
+- ``missing_primary``: an add-on code has none of its listed primary codes on the claim, or
+  is reported alone.
+- ``allowed``: at least one add-on code was decided and every one has a listed primary.
+- ``unknown``: no add-on code on the claim has rules that decide it (no rules at all, or an
+  add-on whose materials list no primary codes, reported with other codes).
+Units and modifiers never change the status, and neither does the order of the lines.
+
+``Finding.code`` is always the code whose materials state the rule (the add-on code for
+``primary``, the excluding code for ``excluded``, the line's code for ``modifier``); the other
+code is named in the message. ``explain_claim`` returns the same findings as parameters
+(``key``, ``code``, ``partner``, ``detail``) so another layer can word them in another
+language; ``finding_message`` is the English wording.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from knowledge.errors import ClaimError
+from knowledge.models import (
+    AuditFinding,
+    Citation,
+    ClaimLine,
+    CodeRules,
+    DocumentRules,
+    Finding,
+    Verdict,
+)
+from knowledge.rule_merge import citations_for, merge_rules, provenance_naming
+
+__all__ = ["FindingParams", "check_claim", "explain_claim", "finding_message", "parse_claim"]
+
+_ITEM = re.compile(r"(?P<code>\d{4}[0-9FTUM])(?P<mods>(?:-[0-9A-Z]{2})*)(?:X(?P<units>\d{1,4}))?")
+_SPLIT = re.compile(r"[,;\s]+")
+_FORMAT_HELP = (
+    "write a 5-character code (4 digits, then a digit or F/T/U/M), optionally -MODIFIER "
+    "(2 characters, repeatable) and xUNITS, e.g. 99930-50x2"
+)
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# key -> (Finding.rule, English template)
+_TEMPLATES: dict[str, tuple[str, str]] = {
+    "excluded": ("excluded", "{partner} is listed as not to be reported with {code}"),
+    "primary": ("primary", "{partner} is a listed primary code for add-on code {code}"),
+    "missing_primary": (
+        "primary",
+        "{code} is an add-on code, but none of its listed primary codes is on the claim",
+    ),
+    "alone": ("add_on", "{code} is an add-on code and cannot be reported without a primary code"),
+    "add_on": ("add_on", "{code} is an add-on code"),
+    "no_primary_list": (
+        "add_on",
+        "{code} is an add-on code, but the materials list no primary codes for it",
+    ),
+    "modifier": ("modifier", "modifier {partner} on {code}: the materials mention it{detail}"),
+    "see_also": ("see_also", "for {detail}, the materials point to {partner}"),
+    "audit": ("audit", "the materials contradict themselves about {code}: {detail}"),
+}
+
+
+class FindingParams(NamedTuple):
+    """A finding as parameters: ``finding_message(key, code, partner, detail)`` words it."""
+
+    severity: str
+    key: str
+    code: str
+    partner: str = ""
+    detail: str = ""
+    citations: tuple[Citation, ...] = ()
+
+    @property
+    def rule(self) -> str:
+        """The contract's rule name (excluded, primary, add_on, modifier, see_also, audit)."""
+        return _TEMPLATES[self.key][0]
+
+
+def finding_message(key: str, code: str, partner: str = "", detail: str = "") -> str:
+    """The English message for a finding key (see ``_TEMPLATES``); raises KeyError if unknown.
+
+    >>> finding_message("excluded", "99930", "99940")
+    '99940 is listed as not to be reported with 99930'
+    """
+    if key == "modifier" and detail:
+        detail = f" ({detail})"
+    return _TEMPLATES[key][1].format(code=code, partner=partner, detail=detail)
+
+
+def parse_claim(tokens: list[str]) -> list[ClaimLine]:
+    """Parse claim tokens (``99930``, ``99930-59-50``, ``99930x2``; comma or space separated).
+
+    Raises ClaimError (one line) for a malformed code, modifier or unit count, or no codes.
+    """
+    items = [item for token in tokens for item in _SPLIT.split(token) if item]
+    if not items:
+        raise ClaimError("empty claim: give at least one code, e.g. 99930 99921")
+    lines: list[ClaimLine] = []
+    for item in items:
+        m = _ITEM.fullmatch(item.upper())
+        if m is None:
+            raise ClaimError(f"malformed claim code {item!r}: {_FORMAT_HELP}")
+        units = int(m.group("units") or 1)
+        if units < 1:
+            raise ClaimError(f"units must be at least 1 in {item!r}, e.g. 99930x2")
+        mods = [mod for mod in m.group("mods").split("-") if mod]
+        lines.append(ClaimLine(code=m.group("code"), modifiers=mods, units=units))
+    return lines
+
+
+def _by_code(rules: list[CodeRules]) -> dict[str, CodeRules]:
+    if len({r.code for r in rules}) == len(rules):
+        return {r.code: r for r in rules}
+    # Several entries for one code (unmerged input): merge them with the usual precedence.
+    merged, _ = merge_rules(
+        [DocumentRules(doc_id=str(i), source="", rules=[r]) for i, r in enumerate(rules)]
+    )
+    return {r.code: r for r in merged}
+
+
+def _cite(rules: CodeRules, kind: str, code: str | None = None) -> tuple[Citation, ...]:
+    return tuple(citations_for(provenance_naming(rules, kind, code)))
+
+
+def _decide(
+    present: set[str], lines: list[ClaimLine], by_code: dict[str, CodeRules]
+) -> tuple[str, list[FindingParams]]:
+    found: list[FindingParams] = []
+    excluded_hit = missing = decided = False
+    for code in sorted(present):
+        rules = by_code.get(code)
+        if rules is None:
+            continue
+        partners = present - {code}
+        for partner in sorted(partners & set(rules.excluded_codes)):
+            excluded_hit = True
+            found.append(
+                FindingParams(
+                    "error", "excluded", code, partner, citations=_cite(rules, "excluded", partner)
+                )
+            )
+        if not rules.add_on:
+            continue
+        found.append(FindingParams("info", "add_on", code, citations=_cite(rules, "add_on")))
+        listed = set(rules.primary_codes)
+        usable = listed - set(rules.excluded_codes)
+        if listed and partners & usable:
+            decided = True
+            for partner in sorted(partners & usable):
+                found.append(
+                    FindingParams(
+                        "info", "primary", code, partner, citations=_cite(rules, "primary", partner)
+                    )
+                )
+        elif listed or not partners:
+            missing = True
+            key = "missing_primary" if listed else "alone"
+            found.append(FindingParams("error", key, code, citations=_cite(rules, "primary")))
+            for see in rules.see_also:
+                found.append(
+                    FindingParams(
+                        "info",
+                        "see_also",
+                        code,
+                        ", ".join(see.codes),
+                        see.when,
+                        _cite(rules, "see_also"),
+                    )
+                )
+        else:
+            found.append(
+                FindingParams("warning", "no_primary_list", code, citations=_cite(rules, "add_on"))
+            )
+    found.extend(_modifier_findings(lines, present, by_code))
+    if excluded_hit:
+        return "not_allowed", found
+    if missing:
+        return "missing_primary", found
+    return ("allowed" if decided else "unknown"), found
+
+
+def _modifier_findings(
+    lines: list[ClaimLine], present: set[str], by_code: dict[str, CodeRules]
+) -> list[FindingParams]:
+    found: list[FindingParams] = []
+    seen: set[tuple[str, str]] = set()
+    for line in lines:
+        # The line's own code first, then any other code on the claim that mentions it.
+        owners = [line.code, *sorted(present - {line.code})]
+        for mod in line.modifiers:
+            if (line.code, mod) in seen:
+                continue
+            seen.add((line.code, mod))
+            for owner in owners:
+                rules = by_code.get(owner)
+                if rules is not None and mod in rules.modifiers:
+                    meaning = rules.modifier_meanings.get(mod, "")
+                    cites = _modifier_citations(rules, mod)
+                    found.append(FindingParams("info", "modifier", line.code, mod, meaning, cites))
+                    break
+    return found
+
+
+def _modifier_citations(rules: CodeRules, mod: str) -> tuple[Citation, ...]:
+    sentences = provenance_naming(rules, "modifier")
+    pattern = re.compile(rf"(?<![0-9A-Za-z]){re.escape(mod)}(?![0-9A-Za-z])")
+    naming = [p for p in sentences if pattern.search(p.quote)]
+    return tuple(citations_for(naming or sentences))
+
+
+def _audit_findings(present: set[str], audit: list[AuditFinding]) -> list[FindingParams]:
+    found: list[FindingParams] = []
+    for item in audit:
+        touched = sorted(present & set(item.codes))
+        if touched:
+            cites = tuple(c.model_copy(update={"n": i}) for i, c in enumerate(item.citations, 1))
+            found.append(FindingParams("warning", "audit", touched[0], "", item.message, cites))
+    return found
+
+
+def explain_claim(
+    lines: list[ClaimLine], rules: list[CodeRules], audit: list[AuditFinding] | None = None
+) -> tuple[str, list[FindingParams]]:
+    """The status and the findings as parameters, in the order ``check_claim`` reports them."""
+    present = {line.code for line in lines}
+    status, found = _decide(present, lines, _by_code(rules))
+    found.extend(_audit_findings(present, audit or []))
+    unique = {(f.severity, f.key, f.code, f.partner, f.detail): f for f in found}
+    ordered = sorted(
+        unique.values(),
+        key=lambda f: (_SEVERITY_ORDER[f.severity], f.code, f.key, f.partner, f.detail),
+    )
+    return status, ordered
+
+
+def check_claim(
+    lines: list[ClaimLine], rules: list[CodeRules], audit: list[AuditFinding] | None = None
+) -> Verdict:
+    """Decide a claim against merged rules (and warn where the audit touches its codes).
+
+    Example::
+
+        verdict = check_claim(parse_claim(["99930", "99940"]), merged_rules)
+        verdict.status  # "not_allowed"
+    """
+    status, found = explain_claim(lines, rules, audit)
+    findings = [
+        Finding(
+            severity=f.severity,  # type: ignore[arg-type]
+            code=f.code,
+            message=finding_message(f.key, f.code, f.partner, f.detail),
+            rule=f.rule,
+            citations=list(f.citations),
+        )
+        for f in found
+    ]
+    return Verdict(status=status, codes=sorted({line.code for line in lines}), findings=findings)  # type: ignore[arg-type]

@@ -1,0 +1,107 @@
+"""The audit: examples that break the page's own rules, and documents that disagree."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from knowledge.audit import audit_materials
+from knowledge.models import AuditFinding, Chunk, DocumentRules, SourceDocument
+from knowledge.rule_extract import extract_rules
+from knowledge.rule_merge import merge_rules
+from knowledge.sentences import paragraph_spans
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
+
+
+def build(text: str, source: str) -> DocumentRules:
+    chunks = [
+        Chunk(
+            chunk_id=f"{source}#{i}",
+            doc_id=source,
+            source=source,
+            position=i,
+            text=text[s:e],
+            start=s,
+            end=e,
+        )
+        for i, (s, e) in enumerate(paragraph_spans(text))
+    ]
+    doc = SourceDocument(doc_id=source, source=source, content_hash="0", text=text)
+    return extract_rules(doc, chunks)
+
+
+def fixture(name: str) -> DocumentRules:
+    return build((RULES_DIR / name).read_text(), name)
+
+
+def assert_cited_verbatim(findings: list[AuditFinding], texts: dict[str, str]) -> None:
+    for f in findings:
+        assert len(f.citations) >= 2, f
+        assert [c.n for c in f.citations] == list(range(1, len(f.citations) + 1))
+        for c in f.citations:
+            assert c.quote in texts[c.source] and c.end - c.start == len(c.quote)
+
+
+def test_seed_has_exactly_two_self_contradictions(seed_text: str) -> None:
+    findings = audit_materials([build(seed_text, "seed.txt")])
+    assert [(f.kind, f.codes) for f in findings] == [
+        ("example_excluded_pair", ["50706", "52341"]),
+        ("example_missing_primary", ["50210", "50706"]),
+    ]
+    excluded, missing = findings
+    # The example sentence first, then the rule sentence.
+    assert "(52341)" in excluded.citations[0].quote
+    assert excluded.citations[1].quote.startswith("It should not be used")
+    assert "(50210)" in missing.citations[0].quote
+    assert "should be used with codes" in missing.citations[1].quote
+    assert "52341" in excluded.message and "50210" in missing.message
+    assert_cited_verbatim(findings, {"seed.txt": seed_text})
+
+
+def test_consistent_example_is_not_flagged(seed_text: str) -> None:
+    findings = audit_materials([build(seed_text, "seed.txt")])
+    assert not any("52000" in f.codes for f in findings)
+
+
+def test_conflicting_documents() -> None:
+    docs = [fixture("conflict_a.txt"), fixture("conflict_b.txt")]
+    merged, conflicts = merge_rules(docs)
+    [rules] = merged
+    assert rules.add_on is True
+    assert rules.primary_codes == ["99981"]  # the exclusion elsewhere wins
+    assert rules.excluded_codes == ["99982"]
+    assert sorted((f.kind, tuple(f.codes)) for f in conflicts) == [
+        ("conflict", ("99980",)),
+        ("conflict", ("99980", "99982")),
+    ]
+    pair = next(f for f in conflicts if f.codes == ["99980", "99982"])
+    assert [c.source for c in pair.citations] == ["conflict_a.txt", "conflict_b.txt"]
+    assert audit_materials(docs) == sorted(conflicts, key=lambda f: (f.kind, f.codes, f.message))
+    texts = {name: (RULES_DIR / name).read_text() for name in ("conflict_a.txt", "conflict_b.txt")}
+    assert_cited_verbatim(conflicts, texts)
+
+
+def test_audit_of_the_fixture_pages() -> None:
+    docs = [fixture(n) for n in ("manual_style.txt", "second_code.md")]
+    findings = audit_materials(docs)
+    assert [(f.kind, f.codes) for f in findings] == [("example_excluded_pair", ["99912", "99920"])]
+
+
+def test_audit_does_not_depend_on_document_order(seed_text: str) -> None:
+    docs = [
+        build(seed_text, "seed.txt"),
+        fixture("conflict_a.txt"),
+        fixture("conflict_b.txt"),
+        fixture("second_code.md"),
+    ]
+    expected = audit_materials(docs)
+    assert len(expected) == 5
+    for order in itertools.permutations(docs):
+        assert audit_materials(list(order)) == expected
+        assert merge_rules(list(order)) == merge_rules(docs)
+
+
+def test_empty_materials() -> None:
+    assert audit_materials([]) == []
+    assert merge_rules([]) == ([], [])

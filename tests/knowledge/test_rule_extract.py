@@ -1,0 +1,279 @@
+"""Rule extraction: the seed page, fixture pages in our own words, and a phrasing table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge.models import Chunk, CodeRules, DocumentRules, SourceDocument
+from knowledge.rule_extract import extract_rules, read_sentence, section_marks
+from knowledge.sentences import paragraph_spans, split_sentences
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
+PHRASINGS = json.loads((RULES_DIR / "phrasings.json").read_text())
+
+SEED_PRIMARY = [
+    "50382",
+    "50384",
+    "50385",
+    "50386",
+    "50387",
+    "50389",
+    "50430",
+    "50431",
+    "50432",
+    "50433",
+    "50434",
+    "50435",
+    "50684",
+    "50688",
+    "50690",
+    "50693",
+    "50694",
+    "50695",
+    "51610",
+]
+SEED_EXCLUDED = ["50553", "50572", "50953", "50972", "52341", "52344", "52345", "74485"]
+SEED_SEE_ALSO = ["50385", "50387", "50432", "50433", "50434", "50435", "50693", "50694", "50695"]
+
+
+def paragraph_chunks(text: str, source: str) -> list[Chunk]:
+    """One chunk per blank-line paragraph, with offsets into ``text``."""
+    return [
+        Chunk(
+            chunk_id=f"{source}#{i}",
+            doc_id=source,
+            source=source,
+            position=i,
+            text=text[s:e],
+            start=s,
+            end=e,
+        )
+        for i, (s, e) in enumerate(paragraph_spans(text))
+    ]
+
+
+def sentence_chunks(text: str, source: str, size: int) -> list[Chunk]:
+    """Chunks packed from whole sentences up to ``size`` characters (cuts paragraphs)."""
+    chunks: list[Chunk] = []
+    start = end = None
+    for s, e in split_sentences(text):
+        if start is not None and e - start > size:
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{source}@{len(chunks)}",
+                    doc_id=source,
+                    source=source,
+                    position=len(chunks),
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                )
+            )
+            start = None
+        start = s if start is None else start
+        end = e
+    if start is not None:
+        chunks.append(
+            Chunk(
+                chunk_id=f"{source}@{len(chunks)}",
+                doc_id=source,
+                source=source,
+                position=len(chunks),
+                text=text[start:end],
+                start=start,
+                end=end,
+            )
+        )
+    return chunks
+
+
+def build(
+    text: str, source: str, chunks: list[Chunk] | None = None, title: str = ""
+) -> DocumentRules:
+    doc = SourceDocument(doc_id=source, source=source, content_hash="0", text=text, title=title)
+    return extract_rules(doc, chunks if chunks is not None else paragraph_chunks(text, source))
+
+
+def rules_for(doc: DocumentRules, code: str) -> CodeRules:
+    found = [r for r in doc.rules if r.code == code]
+    assert len(found) == 1, f"no single rule set for {code}: {[r.code for r in doc.rules]}"
+    return found[0]
+
+
+def assert_provenance_verbatim(doc: DocumentRules, chunks: list[Chunk]) -> None:
+    by_id = {c.chunk_id: c for c in chunks}
+    for rules in doc.rules:
+        for p in rules.provenance:
+            assert by_id[p.chunk_id].text[p.start : p.end] == p.quote, p
+    for ex in doc.examples:
+        assert by_id[ex.chunk_id].text[ex.start : ex.end] == ex.quote, ex
+
+
+# --- the seed page -------------------------------------------------------------------
+
+
+def test_seed_rules(seed_text: str) -> None:
+    chunks = paragraph_chunks(seed_text, "seed.txt")
+    doc = build(seed_text, "seed.txt", chunks)
+    assert [r.code for r in doc.rules] == ["50706"]
+    rules = rules_for(doc, "50706")
+    assert rules.add_on is True
+    assert rules.primary_codes == SEED_PRIMARY
+    assert rules.excluded_codes == SEED_EXCLUDED
+    assert len(rules.see_also) == 1
+    assert rules.see_also[0].codes == SEED_SEE_ALSO
+    assert "percutaneous nephrostomy" in rules.see_also[0].when
+    assert rules.modifiers == ["50", "59"]
+    assert rules.modifier_meanings == {
+        "50": "bilateral procedure",
+        "59": "distinct procedural service",
+    }
+    assert {p.rule for p in rules.provenance} == {
+        "add_on",
+        "primary",
+        "excluded",
+        "see_also",
+        "modifier",
+    }
+    assert_provenance_verbatim(doc, chunks)
+
+
+def test_seed_glued_sentences_are_quoted_whole(seed_text: str) -> None:
+    rules = rules_for(build(seed_text, "seed.txt"), "50706")
+    quotes = {p.rule: p.quote for p in rules.provenance}
+    assert quotes["primary"].endswith("51610.")
+    assert quotes["excluded"].startswith("It should not") and quotes["excluded"].endswith("74485.")
+    assert quotes["see_also"].startswith("For percutaneous")
+
+
+def test_seed_examples_are_split(seed_text: str) -> None:
+    doc = build(seed_text, "seed.txt")
+    assert sorted(ex.codes for ex in doc.examples) == [
+        ["50210", "50706"],
+        ["50385", "50706", "52000"],
+        ["50706", "52341"],
+    ]
+    assert not any(" , " in ex.quote for ex in doc.examples)
+
+
+def test_seed_with_chunks_that_cut_paragraphs(seed_text: str) -> None:
+    chunks = sentence_chunks(seed_text, "seed.txt", 300)
+    doc = build(seed_text, "seed.txt", chunks)
+    rules = rules_for(doc, "50706")
+    assert rules.primary_codes == SEED_PRIMARY
+    assert rules.excluded_codes == SEED_EXCLUDED
+    # An example cut by a chunk boundary keeps all its codes; its quote stays in one chunk.
+    assert sorted(ex.codes for ex in doc.examples) == [
+        ["50210", "50706"],
+        ["50385", "50706", "52000"],
+        ["50706", "52341"],
+    ]
+    assert_provenance_verbatim(doc, chunks)
+
+
+def test_seed_title_names_the_code(seed_text: str) -> None:
+    # Without the heading line the code comes from the document title.
+    text = seed_text.replace("2025 CPT code 50706", "Procedure page")
+    assert [r.code for r in build(text, "seed.txt").rules] == []
+    doc = build(text, "seed.txt", title="2025 CPT code 50706")
+    assert rules_for(doc, "50706").primary_codes == SEED_PRIMARY
+
+
+# --- fixture pages in our own words -----------------------------------------------------
+
+
+def test_manual_style_page_with_sections_and_ranges() -> None:
+    text = (RULES_DIR / "manual_style.txt").read_text()
+    chunks = paragraph_chunks(text, "manual_style.txt")
+    doc = build(text, "manual_style.txt", chunks)
+    assert [r.code for r in doc.rules] == ["99930", "99960"]
+    alignment = rules_for(doc, "99930")
+    assert alignment.add_on
+    assert alignment.primary_codes == ["99921", "99922", "99923", "99924", "99927"]
+    assert alignment.excluded_codes == ["99940", "99945", "99946"]
+    assert [(s.when, s.codes) for s in alignment.see_also] == [
+        ("widget removal without alignment", ["99950", "99951"])
+    ]
+    flush = rules_for(doc, "99960")
+    assert not flush.add_on and flush.excluded_codes == ["99961"]
+    assert doc.examples == []
+    assert_provenance_verbatim(doc, chunks)
+
+
+def test_second_code_page_ignores_example_narratives() -> None:
+    text = (RULES_DIR / "second_code.md").read_text()
+    chunks = paragraph_chunks(text, "second_code.md")
+    doc = build(text, "second_code.md", chunks)
+    assert [r.code for r in doc.rules] == ["99912"]
+    rules = rules_for(doc, "99912")
+    assert rules.add_on
+    assert rules.primary_codes == ["99901", "99903", "99904", "99905"]  # not 99977 (example)
+    assert rules.excluded_codes == ["99920", "99921"]
+    assert [(s.when, s.codes) for s in rules.see_also] == [
+        ("a channel that is fully blocked", ["99915"])
+    ]
+    assert rules.modifier_meanings == {"LT": "left side", "RT": "right side"}
+    assert [ex.codes for ex in doc.examples] == [["99901", "99912"], ["99912", "99920", "99977"]]
+    assert_provenance_verbatim(doc, chunks)
+
+
+def test_stand_alone_statement_is_kept_as_provenance() -> None:
+    text = (RULES_DIR / "conflict_b.txt").read_text()
+    rules = rules_for(build(text, "conflict_b.txt"), "99980")
+    assert not rules.add_on
+    assert [p.rule for p in rules.provenance] == ["stand_alone", "excluded"]
+
+
+def test_extraction_is_deterministic_and_pure() -> None:
+    text = (RULES_DIR / "second_code.md").read_text()
+    chunks = paragraph_chunks(text, "second_code.md")
+    first = build(text, "second_code.md", chunks)
+    assert build(text, "second_code.md", list(reversed(chunks))) == first
+
+
+def test_no_rules_from_an_empty_or_ruleless_page() -> None:
+    assert build("", "empty.txt", []).rules == []
+    text = "Widget care\n\nA widget should be cleaned with 99970 solution every day."
+    assert build(text, "care.txt").rules == []
+
+
+def test_section_marks() -> None:
+    text = "Intro line\n\n# 99930 Widget\n\nText.\n\n(Use 99930 with 99921)\n\nCPT code 99960\n"
+    assert section_marks(text) == [
+        (text.index("# 99930"), "99930"),
+        (text.index("CPT code 99960"), "99960"),
+    ]
+
+
+# --- one sentence at a time ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", PHRASINGS, ids=lambda c: c["sentence"][:40])
+def test_phrasing(case: dict) -> None:
+    got = [
+        {
+            "kind": r.kind,
+            "subjects": list(r.subjects),
+            **({"codes": list(r.codes)} if r.codes else {}),
+            **({"when": r.when} if r.when else {}),
+            **({"modifiers": dict(r.modifiers)} if r.modifiers else {}),
+        }
+        for r in read_sentence(case["sentence"], case["context"])
+    ]
+    assert got == case["rules"]
+
+
+def test_examples_section_and_letter_labels() -> None:
+    text = (
+        "# 99912 Widget flush\n\nThis is an add-on code. Use 99912 with 99901.\n\nExamples\n\n"
+        "Case A: The physician places a widget (99901) and flushes it (99912).\n\n"
+        "A surgeon reports 99912 with 99920 during a gadget repair.\n\n"
+        "Billing tips\n\nReport 99912 with 99902 as well.\n"
+    )
+    doc = build(text, "tips.md")
+    assert [ex.codes for ex in doc.examples] == [["99901", "99912"], ["99912", "99920"]]
+    # Sentences in the examples section state no rules; the next section does again.
+    assert rules_for(doc, "99912").primary_codes == ["99901", "99902"]
