@@ -44,14 +44,24 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
-@pytest.fixture
-def seed_path() -> Path:
-    """The real seed page from ../shared; skipped where ../shared is absent (a user's clone)."""
+def _seed_or_skip() -> Path:
     if not SEED.is_file():
         if os.environ.get("CPTCITE_REQUIRE_SHARED"):
             pytest.fail(f"seed page missing at {SEED}; CI needs ../shared beside the clone")
         pytest.skip(f"../shared is absent ({SEED} not found): seed-page tests need it")
     return SEED
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    """The real seed page from ../shared; skipped where ../shared is absent (a user's clone)."""
+    return _seed_or_skip()
+
+
+@pytest.fixture(scope="session")
+def session_seed_path() -> Path:
+    """The seed page for session- or module-scoped fixtures (same skip rule)."""
+    return _seed_or_skip()
 
 
 @pytest.fixture
