@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["paragraph_spans", "split_sentences"]
+__all__ = ["document_header", "paragraph_spans", "split_sentences"]
 
 Span = tuple[int, int]
 
@@ -228,3 +228,17 @@ def _word_before(text: str, group_start: int, i: int) -> str:
     while k > max(group_start, i - _MAX_LOOK_BACK) and (text[k - 1].isalnum() or text[k - 1] == "."):
         k -= 1
     return text[k:i]
+
+
+def document_header(text: str, limit: int = 120) -> str:
+    """A document's opening words (title and first sentence), at most ``limit`` characters.
+
+    Every sentence of a page is about what its opening names; ingest embeds sentences with it
+    and search treats its words as the page's topic.
+    """
+    header = ""
+    for start, end in split_sentences(text):
+        if len(header) >= limit:
+            break
+        header = f"{header} {text[start:end]}".strip()
+    return header[:limit].strip()

@@ -1,0 +1,460 @@
+"""cptcite's chat UI: ask about your coding materials, check claims, manage the library.
+
+Run with ``make run`` (``streamlit run app.py``). The page talks to one
+``retrieval.service.Assistant`` (built once with ``st.cache_resource``, shared by all sessions)
+and to the ingest functions. The test seam: an object put in ``st.session_state["assistant"]``
+before the first run is used instead of the cached real one.
+
+Safety: material text (quotes, chunks, file names, and messages that embed them) always goes
+through ``_escape_md`` and is rendered as Markdown without HTML. The only raw HTML is the static
+CSS below; right-to-left layout comes from keyed containers that this CSS targets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+from pydantic import ValidationError
+
+from ingest import IngestOptions, ingest_bytes, ingest_paths, sample_materials
+from knowledge.errors import AssistantError
+from knowledge.models import Answer, AuditFinding, Chunk, Citation, CodeRules, IngestResult, Verdict
+from knowledge.settings import Settings
+from retrieval.language import LANGUAGES, RTL
+from retrieval.messages import message
+
+if TYPE_CHECKING:
+    from retrieval.service import Assistant
+
+UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "docx"]
+
+# verdict status -> (message key, badge colour, icon)
+_STATUS: dict[str, tuple[str, str, str]] = {
+    "allowed": ("Allowed", "green", ":material/check_circle:"),
+    "not_allowed": ("Not allowed", "red", ":material/block:"),
+    "missing_primary": ("Missing primary", "orange", ":material/warning:"),
+    "unknown": ("Unknown", "gray", ":material/help:"),
+}
+_SEVERITY_ICON = {"error": ":material/error:", "warning": ":material/warning:",
+                  "info": ":material/info:"}
+_INGEST_ICON = {"added": ":material/add_circle:", "unchanged": ":material/check:",
+                "replaced": ":material/sync:", "rejected": ":material/error:"}
+
+# Static markup only: containers keyed "rtl-..." read right to left. Each paragraph still
+# takes its direction from its own first letter, so English quotes inside stay readable.
+_CSS = """<style>
+[class*="st-key-rtl-"] { direction: rtl; text-align: right; }
+[class*="st-key-rtl-"] p, [class*="st-key-rtl-"] li { unicode-bidi: plaintext; }
+</style>"""
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped
+# one is always literal: no links, images, HTML, emphasis, directives (:red[..]), math ($)
+# or emoji shortcodes can come out of the text.
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM's autolinker runs on the parsed text, after escapes are gone, so URLs and e-mail
+# addresses go into code spans instead (verbatim, copyable, never linked).
+_AUTOLINKABLE = re.compile(
+    r"(?:https?://|www\.)[^\s`\[\]]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE
+)
+# Four leading spaces would start a code block; one is harmless.
+_LEADING_SPACE = re.compile(r"^[ \t]+")
+
+
+def _escape_line(line: str) -> str:
+    out, pos = [], 0
+    for m in _AUTOLINKABLE.finditer(line):
+        out += [_MD_SPECIAL.sub(r"\\\1", line[pos : m.start()]), f"`{m.group()}`"]
+        pos = m.end()
+    out.append(_MD_SPECIAL.sub(r"\\\1", line[pos:]))
+    return _LEADING_SPACE.sub(" ", "".join(out))
+
+
+def _escape_md(text: str) -> str:
+    """Escape ``text`` so Streamlit's Markdown shows it verbatim, line breaks kept."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "  \n".join(_escape_line(ln) for ln in lines)
+
+
+_BOLD_LEAD = re.compile(r"\*\*(.+?)\*\*(.*)", re.DOTALL)
+
+
+def _answer_md(text: str) -> str:
+    """Rebuild an answer's Markdown with every piece of text escaped.
+
+    Only the layout the service writes survives: paragraphs, quote paragraphs ("> ...") and
+    a bold lead ("**...** [1]"). Anything else, including Markdown inside quotes, is literal.
+    """
+    out = []
+    for para in re.split(r"\n\s*\n", text.strip()):
+        lines = para.split("\n")
+        bold = _BOLD_LEAD.fullmatch(para)
+        if all(ln.startswith(">") for ln in lines):
+            out.append("  \n".join("> " + _escape_md(ln[1:].strip()) for ln in lines))
+        elif bold and "\n" not in bold.group(1):
+            out.append(f"**{_escape_md(bold.group(1).strip())}** {_escape_md(bold.group(2).strip())}")
+        else:
+            out.append(_escape_md(para))
+    return "\n\n".join(out)
+
+
+def _one_line(text: str) -> str:
+    """The first non-empty line of an error message."""
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), "error")
+
+
+def _lang() -> str:
+    """The interface language picked in the sidebar."""
+    return str(st.session_state.get("ui_lang", "en"))
+
+
+def _t(key: str, **params: object) -> str:
+    """A fixed interface string in the picked language (English if the catalogue lacks it)."""
+    try:
+        return message(_lang(), key, **params)
+    except KeyError:
+        return key.format(**params)
+
+
+def _show_error(text: str) -> None:
+    st.error(_escape_md(_one_line(text)), icon=":material/error:")
+
+
+# --- the service, built once -------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _settings() -> Settings:
+    """Settings, read once per process from CPTCITE_* variables or .env."""
+    return Settings()
+
+
+@st.cache_resource(show_spinner="Loading the library and the model…")
+def _shared_assistant() -> Assistant:
+    """The real Assistant, shared by all sessions (its library and embedder are thread-safe)."""
+    # Imported here: the service opens Chroma and the model, which a test's fake replaces.
+    from retrieval.service import assistant_from_settings
+
+    assistant = assistant_from_settings(_settings())
+    assistant.warm_up()  # load the model now, behind the spinner, not on the first question
+    return assistant
+
+
+def _assistant() -> Assistant:
+    """The session's fake (tests) or the shared real Assistant; stops the page on errors."""
+    if "assistant" in st.session_state:
+        return st.session_state["assistant"]
+    try:
+        return _shared_assistant()
+    except AssistantError as exc:
+        _show_error(str(exc))
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def _options() -> IngestOptions:
+    s = _settings()
+    return IngestOptions(max_bytes=s.max_upload_bytes, max_chars=s.max_text_chars,
+                         chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap,
+                         batch_size=s.embed_batch_size)
+
+
+# --- citations, verdicts, answers ---------------------------------------------------
+
+
+def _highlight(quote: str) -> str:
+    # One line: the highlight directive cannot span paragraphs.
+    return f":orange-background[{_escape_md(' '.join(quote.split()))}]"
+
+
+def _quote_in_context(citation: Citation, chunks: Mapping[str, Chunk]) -> str:
+    """Markdown of the cited chunk with the quote highlighted (the quote alone if not found)."""
+    chunk = chunks.get(citation.chunk_id)
+    if chunk is None:
+        return _highlight(citation.quote)
+    text, start, end = chunk.text, citation.start, citation.end
+    if text[start:end] != citation.quote:  # offsets from an older version: find the quote
+        start = text.find(citation.quote)
+        if start < 0:
+            return _highlight(citation.quote)
+        end = start + len(citation.quote)
+    return _escape_md(text[:start]) + _highlight(text[start:end]) + _escape_md(text[end:])
+
+
+def _citation(citation: Citation, chunks: Mapping[str, Chunk]) -> None:
+    label = _escape_md(f"[{citation.n}] {citation.source}")
+    with st.expander(f"{label} · {_escape_md(_t('Show in context'))}"):
+        st.markdown(_quote_in_context(citation, chunks))
+
+
+def _verdict(verdict: Verdict, chunks: Mapping[str, Chunk], findings: bool = True) -> None:
+    """The status badge and the codes, then the findings with their citations."""
+    key, color, icon = _STATUS[verdict.status]
+    st.badge(_escape_md(f"{_t('Verdict')}: {_t(key)}"), color=color, icon=icon)
+    if verdict.codes:
+        st.caption(_escape_md(f"{_t('Codes on the claim')}: {' '.join(verdict.codes)}"))
+    if not findings:
+        return
+    if verdict.findings:
+        st.caption(_escape_md(_t("Findings")))
+    for finding in verdict.findings:
+        icon = _SEVERITY_ICON.get(finding.severity, ":material/info:")
+        st.markdown(f"{icon} {_escape_md(finding.message)}")
+        for citation in finding.citations:
+            _citation(citation, chunks)
+
+
+def _answer(answer: Answer, chunks: Mapping[str, Chunk]) -> None:
+    if answer.refused:
+        st.warning(f"**{_escape_md(_t('Refused'))}** · {_escape_md(answer.answer)}",
+                   icon=":material/block:")
+        return
+    if answer.verdict is not None:
+        # The answer text explains the verdict in the question's language and cites it.
+        _verdict(answer.verdict, chunks, findings=False)
+    st.markdown(_answer_md(answer.answer))
+    if answer.citations:
+        st.caption(_escape_md(_t("Sources")))
+        for citation in answer.citations:
+            _citation(citation, chunks)
+    for warning in answer.warnings:
+        st.caption(f":material/warning: {_escape_md(warning)}")
+    caption = _t("Detected language: {language}",
+                 language=LANGUAGES.get(answer.language, answer.language))
+    total = answer.timings_ms.get("total")
+    if total is not None:
+        caption += " · " + _t("Answered in {ms} ms", ms=f"{total:.0f}")
+    st.caption(_escape_md(caption))
+
+
+def _turn(i: int, turn: dict[str, Any], chunks: Mapping[str, Chunk]) -> None:
+    with st.chat_message("user"):
+        st.markdown(_escape_md(turn["question"]))
+    with st.chat_message("assistant"):
+        if "error" in turn:
+            _show_error(turn["error"])
+            return
+        answer: Answer = turn["answer"]
+        rtl = "rtl-" if answer.language in RTL else ""
+        with st.container(key=f"{rtl}answer-{i}"):
+            _answer(answer, chunks)
+
+
+def _chat(assistant: Assistant, chunks: Mapping[str, Chunk]) -> None:
+    history: list[dict[str, Any]] = st.session_state.messages
+    box = st.container()
+    question = st.chat_input(_t("Ask a question about your coding materials"), key="question")
+    if question:
+        turn: dict[str, Any] = {"question": question}
+        with box, st.spinner(_t("Searching the materials…")):
+            try:
+                # The picked language only decides for questions too short to detect.
+                turn["answer"] = assistant.ask(question, lang=None, fallback=_lang())
+            except AssistantError as exc:
+                turn["error"] = str(exc)
+        history.append(turn)
+    with box:
+        for i, turn in enumerate(history):
+            _turn(i, turn, chunks)
+
+
+def _claim_checker(assistant: Assistant, chunks: Mapping[str, Chunk]) -> None:
+    with st.form("claim_form", border=False):
+        claim = st.text_input(_t("Codes on the claim"), key="claim_text",
+                              placeholder="12345-50 67890x2", help=_t(
+            "Separate codes with spaces or commas. Add a modifier with a hyphen and units with x."))
+        submitted = st.form_submit_button(_t("Check"), type="primary")
+    if submitted and not claim.strip():
+        st.session_state.claim_result = None
+        st.session_state.claim_error = _t("The claim is empty: enter at least one code.")
+    elif submitted:
+        try:
+            st.session_state.claim_result = assistant.check(claim)
+            st.session_state.claim_error = None
+        except AssistantError as exc:
+            st.session_state.claim_result, st.session_state.claim_error = None, str(exc)
+    if st.session_state.get("claim_error"):
+        _show_error(st.session_state.claim_error)
+    elif st.session_state.get("claim_result") is not None:
+        _verdict(st.session_state.claim_result, chunks)
+
+
+# --- library ------------------------------------------------------------------------
+
+
+def _result_line(result: IngestResult) -> str:
+    icon = _INGEST_ICON.get(result.status, ":material/info:")
+    line = f"{icon} {_escape_md(result.source)}: **{_escape_md(_t(result.status))}**"
+    if result.error:
+        line += f" · {_escape_md(_one_line(result.error))}"
+    return line
+
+
+def _ingest_uploads(assistant: Assistant, files: list[Any]) -> None:
+    results: list[IngestResult] = []
+    with st.status(_escape_md(_t("Processing files…")), expanded=True) as status:
+        bar = st.progress(0.0)
+        for i, f in enumerate(files):
+            bar.progress(i / len(files), text=_escape_md(f"{i + 1}/{len(files)} {f.name}"))
+            try:
+                result = ingest_bytes(f.name, f.getvalue(), assistant.library,
+                                      assistant.embedder, _options())
+            except AssistantError as exc:  # e.g. a store built with another model
+                result = IngestResult(source=f.name, doc_id="", status="rejected",
+                                      error=_one_line(str(exc)))
+            results.append(result)
+            st.session_state.seen_uploads.add(f.file_id)
+        bar.progress(1.0)
+        failed = any(r.status == "rejected" for r in results)
+        status.update(state="error" if failed else "complete", expanded=False)
+    st.session_state.ingest_results = results
+
+
+def _remove(assistant: Assistant, source: str) -> None:
+    """Button callback: runs before the page redraws, so the list is already updated."""
+    try:
+        with assistant.library.writing():
+            assistant.library.remove(source)
+    except AssistantError as exc:
+        st.session_state.flash_error = str(exc)
+    else:
+        st.session_state.flash_info = _t("Removed {source}.", source=source)
+
+
+def _rules(rules: tuple[CodeRules, ...]) -> None:
+    st.subheader(_t("Rules"))
+    if not rules:
+        st.caption(_escape_md(_t("No rules found in the materials yet.")))
+    for r in rules:
+        tag = f" · {_t('Add-on code')}" if r.add_on else ""
+        with st.expander(_escape_md(f"{r.code}{tag}")):
+            for name, codes in (("Primary codes", r.primary_codes),
+                                ("Excluded codes", r.excluded_codes),
+                                ("Modifiers", r.modifiers)):
+                if codes:
+                    st.markdown(f"**{_escape_md(_t(name))}**: {_escape_md(', '.join(codes))}")
+            for p in r.provenance:
+                st.caption(f"{_escape_md(p.rule)} · {_escape_md(p.source)}")
+                st.markdown(f"> {_escape_md(p.quote)}")
+
+
+def _audit(findings: tuple[AuditFinding, ...]) -> None:
+    st.subheader(_t("Audit warnings"))
+    if not findings:
+        st.caption(_escape_md(_t("No contradictions found in the materials.")))
+    for f in findings:
+        st.warning(_escape_md(f.message), icon=":material/warning:")
+        if f.citations:
+            with st.expander(_escape_md(_t("Sources"))):
+                for c in f.citations:
+                    st.caption(_escape_md(f"[{c.n}] {c.source}"))
+                    st.markdown(f"> {_escape_md(c.quote)}")
+
+
+def _library(assistant: Assistant) -> None:
+    st.header(_t("Library"))
+    if st.session_state.get("flash_error"):
+        _show_error(st.session_state.pop("flash_error"))
+    if st.session_state.get("flash_info"):
+        st.success(_escape_md(st.session_state.pop("flash_info")), icon=":material/delete:")
+    files = st.file_uploader(_t("Upload files"), type=UPLOAD_TYPES, accept_multiple_files=True,
+                             key="uploader")
+    new = [f for f in files or [] if f.file_id not in st.session_state.seen_uploads]
+    if new:
+        _ingest_uploads(assistant, new)
+    for result in st.session_state.ingest_results:
+        st.markdown(_result_line(result))
+    view = assistant.view()
+    st.divider()
+    st.caption(_escape_md(_t("Documents: {documents} · Passages: {chunks}",
+                             documents=len(view.documents), chunks=len(view.chunks))))
+    for doc in view.documents:
+        name, button = st.columns([4, 1], vertical_alignment="center")
+        name.markdown(_escape_md(doc.source))
+        # Icon only (the sidebar is narrow); the translated word is the tooltip.
+        button.button(":material/delete:", key=f"remove-{doc.doc_id}", help=_t("Remove"),
+                      on_click=_remove, args=(assistant, doc.source))
+    if not view.empty:
+        _rules(view.rules)
+        _audit(view.audit)
+
+
+def _load_samples(assistant: Assistant) -> None:
+    with st.status(_escape_md(_t("Load sample material")), expanded=True) as status:
+        bar = st.progress(0.0)
+
+        def progress(msg: str, done: int, total: int) -> None:
+            bar.progress(min(max(done / total, 0.0), 1.0) if total else 1.0, text=_escape_md(msg))
+
+        try:
+            report = ingest_paths(sample_materials(), assistant.library, assistant.embedder,
+                                  _options(), progress=progress)
+        except AssistantError as exc:
+            status.update(state="error")
+            _show_error(str(exc))
+            return
+        status.update(label=_escape_md(_t("Sample material loaded.")), state="complete")
+    st.session_state.ingest_results = list(report.documents)
+    st.rerun()
+
+
+# --- the page -----------------------------------------------------------------------
+
+
+def _init_state() -> None:
+    if "messages" not in st.session_state:
+        st.session_state.messages = []
+        st.session_state.seen_uploads = set()
+        st.session_state.ingest_results = []
+    if "ui_lang" not in st.session_state:
+        default = _settings().default_language
+        st.session_state.ui_lang = default if default in LANGUAGES else "en"
+
+
+def main() -> None:
+    """Draw the page: sidebar (language, library), then the chat and the claim checker."""
+    # No page_icon: icons and emoji favicons are fetched from a CDN, and the app stays offline.
+    st.set_page_config(page_title="cptcite", layout="wide")
+    try:
+        _init_state()
+    except ValidationError as exc:  # a bad CPTCITE_* value
+        err = exc.errors()[0]
+        field = "_".join(str(part) for part in err["loc"]).upper()
+        _show_error(f"CPTCITE_{field}: {err['msg']}" if field else f"settings: {err['msg']}")
+        st.stop()
+    st.html(_CSS)
+    rtl = "rtl-" if _lang() in RTL else ""
+    with st.sidebar, st.container(key=f"{rtl}sidebar"):
+        st.selectbox(_t("Interface language"), list(LANGUAGES), key="ui_lang",
+                     format_func=LANGUAGES.__getitem__)
+        if st.session_state.messages:
+            st.button(_t("New conversation"), key="new_conversation", icon=":material/add:",
+                      on_click=st.session_state.messages.clear)
+        assistant = _assistant()
+        try:
+            _library(assistant)
+        except AssistantError as exc:
+            _show_error(str(exc))
+    with st.container(key=f"{rtl}main"):
+        try:
+            view = assistant.view()
+        except AssistantError as exc:
+            _show_error(str(exc))
+            st.stop()
+        if view.empty:
+            st.info(_escape_md(_t("No materials yet. Upload files or load the sample material.")),
+                    icon=":material/library_books:")
+            if st.button(_t("Load sample material"), key="load_samples", type="primary"):
+                _load_samples(assistant)
+            st.stop()
+        ask, check = st.tabs([_t("Question"), _t("Check a claim")])
+        with ask:
+            _chat(assistant, view.chunks)
+        with check:
+            _claim_checker(assistant, view.chunks)
+
+
+if __name__ == "__main__":
+    main()

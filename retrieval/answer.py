@@ -1,0 +1,53 @@
+"""Extractive answers: the best evidence sentences, quoted verbatim and numbered."""
+
+from __future__ import annotations
+
+from knowledge.library import LibraryView
+from retrieval.citing import CitationList
+from retrieval.messages import message
+from retrieval.search import Evidence, SearchResult
+
+__all__ = ["fact_answer", "select_evidence"]
+
+_MAX_SENTENCES = 3
+_MIN_CHARS = 20
+# A further sentence is quoted only when it scores close to the best one.
+_KEEP_RATIO = 0.7
+
+
+def select_evidence(result: SearchResult, limit: int = _MAX_SENTENCES) -> list[Evidence]:
+    """The sentences worth quoting: the best, and those scoring close to it, from top chunks."""
+    usable = [e for e in result.sentences if len(e.sentence.text.strip()) >= _MIN_CHARS]
+    if not usable:
+        return []
+    best = usable[0]
+    top_chunks = {h.chunk.chunk_id for h in result.chunks[:3]} | {best.sentence.chunk.chunk_id}
+    chosen = [best]
+    seen = {best.sentence.text.strip().lower()}
+    for e in usable[1:]:
+        if len(chosen) >= limit:
+            break
+        text = e.sentence.text.strip().lower()
+        if text in seen or e.sentence.chunk.chunk_id not in top_chunks:
+            continue
+        if e.score >= _KEEP_RATIO * best.score:
+            chosen.append(e)
+            seen.add(text)
+    return chosen
+
+
+def fact_answer(
+    lang: str, result: SearchResult, view: LibraryView, cites: CitationList
+) -> str | None:
+    """Markdown quoting the selected evidence with [n] markers, or None if nothing cites."""
+    lines: list[str] = []
+    for e in select_evidence(result):
+        s = e.sentence
+        n = cites.add(s.chunk.chunk_id, s.start, s.end)
+        if n is None:
+            continue
+        body = "\n> ".join(cites.quote(n).splitlines())
+        lines.append(f"> {body} [{n}]")
+    if not lines:
+        return None
+    return "\n\n".join([message(lang, "According to the uploaded materials:"), *lines])

@@ -1,0 +1,61 @@
+"""Numbered citations whose quotes are checked against the chunk text they point into."""
+
+from __future__ import annotations
+
+from knowledge.library import LibraryView
+from knowledge.models import Citation
+
+__all__ = ["CitationList"]
+
+
+class CitationList:
+    """Collects citations, numbering each distinct quote once ([1], [2], ...).
+
+    A quote is only accepted when it is exactly ``chunk.text[start:end]`` of a chunk in the
+    view: if it cannot be cited verbatim, it is not said.
+    """
+
+    def __init__(self, view: LibraryView) -> None:
+        self._view = view
+        self._items: list[Citation] = []
+        self._index: dict[tuple[str, int, int], int] = {}
+
+    def add(self, chunk_id: str, start: int, end: int) -> int | None:
+        """Cite ``chunk.text[start:end]``; returns its number, or None when it does not verify."""
+        key = (chunk_id, start, end)
+        if key in self._index:
+            return self._index[key]
+        chunk = self._view.chunks.get(chunk_id)
+        if chunk is None or not (0 <= start < end <= len(chunk.text)):
+            return None
+        quote = chunk.text[start:end]
+        if not quote.strip():
+            return None
+        n = len(self._items) + 1
+        self._items.append(
+            Citation(n=n, source=chunk.source, chunk_id=chunk_id, quote=quote, start=start, end=end)
+        )
+        self._index[key] = n
+        return n
+
+    def add_citation(self, citation: Citation) -> int | None:
+        """Re-number a citation made elsewhere (e.g. by the rule module), verifying its quote."""
+        chunk = self._view.chunks.get(citation.chunk_id)
+        if chunk is None:
+            return None
+        start, end = citation.start, citation.end
+        if chunk.text[start:end] != citation.quote:
+            found = chunk.text.find(citation.quote)
+            if found < 0:
+                return None
+            start, end = found, found + len(citation.quote)
+        return self.add(citation.chunk_id, start, end)
+
+    @property
+    def items(self) -> list[Citation]:
+        """The citations, in number order."""
+        return list(self._items)
+
+    def quote(self, n: int) -> str:
+        """The quote of citation ``n``."""
+        return self._items[n - 1].quote

@@ -1,0 +1,107 @@
+"""Turn what the rule module knows into search hints for a question.
+
+A page about one code talks about it in every sentence, so the code alone says little about
+which sentence answers. The rules say more: a question about exclusions of 50706 is answered
+by the sentence the exclusion list was extracted from, whatever the question's language.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from knowledge.library import LibraryView
+from knowledge.sentences import document_header
+from retrieval.lexical import tokenize
+from retrieval.query import Question
+from retrieval.search import SearchHints
+
+__all__ = ["RULE_CONCEPTS", "search_hints"]
+
+#: Glossary concept -> the kind of rule a question naming it asks about.
+RULE_CONCEPTS: dict[str, str] = {
+    "exclusion": "excluded",
+    "primary_procedure": "primary",
+    "report_with": "primary",
+    "add_on_code": "add_on",
+    "see_also": "see_also",
+    "modifier": "modifier",
+    "bilateral": "modifier",
+    "distinct_service": "modifier",
+}
+_WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
+
+
+@lru_cache(maxsize=1)
+def _negations() -> dict[str, tuple[str, ...]]:
+    data = json.loads(_WORDS.read_text(encoding="utf-8"))
+    return {lang: tuple(w.lower() for w in words) for lang, words in data["negation"].items()}
+
+
+def negated(question: Question) -> bool:
+    """True when the question is phrased with a negation ("which codes can NOT ...")."""
+    text = f" {question.text.lower()} "
+    for lang in {question.language, "en"}:
+        for word in _negations().get(lang, ()):
+            if word.isascii() or lang in ("es", "fr", "de", "tl", "vi", "ru"):
+                if re.search(rf"(?<!\w){re.escape(word.strip())}", text):
+                    return True
+            elif word in text:
+                return True
+    return False
+
+
+def _kinds(question: Question) -> list[str]:
+    kinds: list[str] = []
+    for concept in question.concepts:
+        kind = RULE_CONCEPTS.get(concept)
+        if kind and kind not in kinds:
+            kinds.append(kind)
+    if "primary" in kinds and negated(question):
+        kinds = ["excluded" if k == "primary" else k for k in kinds]
+    if "excluded" in kinds and "primary" in kinds:
+        kinds.remove("primary")
+    return kinds
+
+
+def search_hints(question: Question, view: LibraryView) -> SearchHints:
+    """Subject codes, the documents about them and the rule sentences the question asks for."""
+    rules = {r.code: r for r in view.rules}
+    subject = [c for c in question.codes if c in rules]
+    focus = frozenset(
+        d.doc_id for d in view.documents if any(c in d.text for c in subject)
+    )
+    sentences: list[tuple[str, int, int]] = []
+    kinds = _kinds(question)
+    for code in subject or sorted(rules):
+        for kind in kinds:
+            for p in rules[code].provenance:
+                key = (p.chunk_id, p.start, p.end)
+                if p.rule == kind and p.end > p.start and key not in sentences:
+                    sentences.append(key)
+    return SearchHints(
+        subject_codes=frozenset(subject),
+        focus_docs=focus,
+        rule_sentences=tuple(sentences),
+        topic_terms=_topic_terms(question, view, focus),
+    )
+
+
+def _topic_terms(question: Question, view: LibraryView, focus: frozenset[str]) -> frozenset[str]:
+    """Words of the question that name the page's topic (they are in its opening words).
+
+    The page about a procedure repeats its name everywhere; what else the question says is
+    what picks the sentence. Pages in focus give the topic; else the page whose opening
+    shares the most words (at least two) with the question.
+    """
+    terms = set(question.terms)
+    best: tuple[int, frozenset[str]] = (1, frozenset())
+    for doc in view.documents:
+        head = frozenset(tokenize(document_header(doc.text, 200))) & terms
+        if doc.doc_id in focus:
+            return head
+        if len(head) > best[0]:
+            best = (len(head), head)
+    return best[1]

@@ -1,0 +1,104 @@
+"""BM25 (bm25s) over the library's sentences and chunks, rebuilt when the library changes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from knowledge.library import LibraryView
+from knowledge.models import Chunk
+from knowledge.sentences import split_sentences
+
+__all__ = ["LexicalIndex", "Sentence", "tokenize"]
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Function words carry no evidence; kept short on purpose (materials are English).
+_STOP = frozenset(
+    "a an and are as at be by can code codes do does for from has have how i if in is it its "
+    "may of on or should that the this to was what when where which who why will with".split()
+)
+
+
+def _fold(word: str) -> str:
+    word = unicodedata.normalize("NFKD", word.lower())
+    word = "".join(ch for ch in word if not unicodedata.combining(ch))
+    # A light plural fold so "modifiers" meets "modifier" and "studies" meets "study".
+    if len(word) > 4 and not word.isdigit():
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("s") and not word.endswith("ss"):
+            return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, accent-folded word tokens without stop words; codes kept whole."""
+    return [t for t in (_fold(w) for w in _TOKEN.findall(text)) if t and t not in _STOP]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a chunk: ``chunk.text[start:end]``."""
+
+    chunk: Chunk
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        """The sentence, verbatim."""
+        return self.chunk.text[self.start : self.end]
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """A stable identity."""
+        return (self.chunk.chunk_id, self.start, self.end)
+
+
+class LexicalIndex:
+    """BM25 indexes of one library view: one over sentences, one over chunks."""
+
+    def __init__(self, view: LibraryView) -> None:
+        self.generation = view.generation
+        self.chunks: list[Chunk] = list(view.chunks.values())
+        self.sentences: list[Sentence] = [
+            Sentence(c, s, e) for c in self.chunks for s, e in split_sentences(c.text)
+        ]
+        self._sent = _bm25([s.text for s in self.sentences])
+        self._chunk = _bm25([c.text for c in self.chunks])
+        self.vocabulary: set[str] = set()
+        self.doc_vocabulary: dict[str, set[str]] = {}
+        for s in self.sentences:
+            words = tokenize(s.text)
+            self.vocabulary.update(words)
+            self.doc_vocabulary.setdefault(s.chunk.doc_id, set()).update(words)
+
+    def search_sentences(self, terms: Sequence[str], k: int) -> list[tuple[Sentence, float]]:
+        """Top ``k`` sentences for the query tokens (positive scores only), best first."""
+        return [(self.sentences[i], s) for i, s in _top(self._sent, terms, k)]
+
+    def search_chunks(self, terms: Sequence[str], k: int) -> list[tuple[Chunk, float]]:
+        """Top ``k`` chunks for the query tokens (positive scores only), best first."""
+        return [(self.chunks[i], s) for i, s in _top(self._chunk, terms, k)]
+
+
+def _bm25(texts: list[str]) -> bm25s.BM25 | None:
+    tokens = [tokenize(t) or ["\u2400"] for t in texts]
+    if not tokens:
+        return None
+    index = bm25s.BM25()
+    index.index(tokens, show_progress=False)
+    return index
+
+
+def _top(index: bm25s.BM25 | None, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+    if index is None or not terms:
+        return []
+    scores = np.asarray(index.get_scores(list(terms)), dtype=np.float64)
+    order = sorted(np.flatnonzero(scores > 0), key=lambda i: (-scores[i], i))
+    return [(int(i), float(scores[i])) for i in order[:k]]

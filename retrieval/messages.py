@@ -1,0 +1,199 @@
+"""User-facing sentences in the ten languages, read from gettext catalogs.
+
+Each language has ``retrieval/locales/<lang>.po``. A msgid is the English sentence itself,
+with ``{name}`` placeholders (``python-brace-format``), so code reads like the output::
+
+    message("es", "The materials say the following about {code}:", code="50706")
+    # 'Los materiales indican lo siguiente sobre 50706:'
+
+Catalogs are parsed with Babel at first use and cached; a missing or fuzzy translation falls
+back to English, and a key that the English catalog lacks is a ``KeyError`` (a typo in code).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+from babel.lists import format_list as _babel_format_list
+from babel.messages.pofile import read_po
+
+from retrieval.language import normalize_language
+
+__all__ = ["LOCALES_DIR", "MESSAGE_KEYS", "catalog", "format_list", "message"]
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+"""Folder of the ``<lang>.po`` catalogs."""
+
+MESSAGE_KEYS: tuple[str, ...] = (
+    # lead-ins
+    "According to the uploaded materials:",
+    "The materials say the following about {code}:",
+    # refusals and input errors
+    "The uploaded materials do not cover this question.",
+    "The uploaded materials do not cover this question. They contain information about: "
+    "{topics}.",
+    "The uploaded materials contain no information about code {code}.",
+    "The question is empty.",
+    "The question is too long (over {limit} characters).",
+    "No materials have been uploaded yet.",
+    # claim verdicts with an add-on code
+    "Based on the uploaded materials, {codes} can be reported together: {addon} is an add-on "
+    "code and {primary} is listed as a primary procedure for it.",
+    "No. Based on the uploaded materials, {addon} should not be reported with {partner}: the "
+    "materials list {partner} as a code not to be used with {addon}.",
+    "Not as submitted. {addon} is an add-on code and must be reported with a primary "
+    "procedure; none of its listed primary codes ({primaries}) is on the claim.",
+    "The uploaded materials hold no pairing rules for the codes on this claim ({codes}).",
+    # plain verdicts and findings
+    "Based on the uploaded materials, {codes} can be reported together.",
+    "No. Based on the uploaded materials, {codes} should not be reported together.",
+    "Not as submitted. {addon} is an add-on code and must be reported with a primary procedure.",
+    "The uploaded materials hold no pairing rules for these codes.",
+    "{code} is an add-on code: it is reported in addition to a primary procedure, never on its "
+    "own.",
+    "The materials list these primary procedures for {addon}: {primaries}.",
+    "The materials list these codes as not to be used with {addon}: {codes}.",
+    "The materials give no rules for {code}.",
+    "See also: {codes} ({when}).",
+    "Modifier -{modifier} is mentioned in the materials: {meaning}.",
+    "Modifier -{modifier} is not mentioned in the materials.",
+    "Caution: the materials contradict themselves here: {detail}",
+    # citations
+    "Sources",
+    "Source: {source}",
+    "Quote",
+    "Show in context",
+    "Retrieved passages",
+    "Score",
+    # chat UI
+    "Ask a question about your coding materials",
+    "Question",
+    "Answer",
+    "Refused",
+    "Searching the materials…",
+    "Answered in {ms} ms",
+    "New conversation",
+    "Language",
+    "Interface language",
+    "Detect automatically",
+    "Detected language: {language}",
+    # verdict labels
+    "Verdict",
+    "Allowed",
+    "Not allowed",
+    "Missing primary",
+    "Unknown",
+    "Findings",
+    "Error",
+    "Warning",
+    "Note",
+    # claim checker
+    "Check a claim",
+    "Codes on the claim",
+    "Separate codes with spaces or commas. Add a modifier with a hyphen and units with x.",
+    "Check",
+    "The claim is empty: enter at least one code.",
+    # library
+    "Library",
+    "Upload files",
+    "Processing files…",
+    "Load sample material",
+    "Sample material loaded.",
+    "No materials yet. Upload files or load the sample material.",
+    "Documents: {documents} · Passages: {chunks}",
+    "File",
+    "Status",
+    "Reason",
+    "added",
+    "unchanged",
+    "replaced",
+    "rejected",
+    "Remove",
+    "Removed {source}.",
+    # rules and audit panels
+    "Rules",
+    "No rules found in the materials yet.",
+    "Code",
+    "Add-on code",
+    "Primary codes",
+    "Excluded codes",
+    "Modifiers",
+    "Audit warnings",
+    "No contradictions found in the materials.",
+)
+"""Every message key, in catalog order; ``tests/retrieval/test_messages.py`` keeps the ten
+catalogs equal to this list."""
+
+# Babel's CLDR data names Tagalog's written standard Filipino.
+_BABEL_LOCALE = {"tl": "fil"}
+
+_lock = threading.Lock()
+_catalogs: dict[str, Mapping[str, str]] = {}
+
+
+def _load(lang: str) -> Mapping[str, str]:
+    """Parse one .po file into {msgid: msgstr}, skipping empty and fuzzy entries."""
+    path = LOCALES_DIR / f"{lang}.po"
+    with path.open("rb") as fh:
+        parsed = read_po(fh, locale=_BABEL_LOCALE.get(lang, lang))
+    table = {
+        msg.id: msg.string
+        for msg in parsed
+        if msg.id and isinstance(msg.id, str) and isinstance(msg.string, str)
+        and msg.string and not msg.fuzzy
+    }
+    return MappingProxyType(table)
+
+
+def catalog(lang: str) -> Mapping[str, str]:
+    """The translated messages of ``lang`` as a read-only {English key: translation} map.
+
+    Raises:
+        ConfigError: ``lang`` is not a supported language.
+    """
+    lang = normalize_language(lang)
+    table = _catalogs.get(lang)
+    if table is None:
+        with _lock:  # Streamlit serves sessions from threads: parse each file only once
+            table = _catalogs.get(lang)
+            if table is None:
+                table = _catalogs[lang] = _load(lang)
+    return table
+
+
+def format_list(lang: str, items: Sequence[str]) -> str:
+    """Join ``items`` the way ``lang`` writes a list ("A, B and C", "A、B和C", "A y B")."""
+    lang = normalize_language(lang)
+    items = [str(item) for item in items]
+    if len(items) < 2:
+        return items[0] if items else ""
+    return _babel_format_list(items, locale=_BABEL_LOCALE.get(lang, lang))
+
+
+def message(lang: str, key: str, **params: object) -> str:
+    """Return message ``key`` in ``lang`` with ``params`` filled in.
+
+    A list or tuple parameter is joined with ``format_list`` in that language, so
+    ``codes=["50706", "52341"]`` reads "50706 y 52341" in Spanish.
+
+    Raises:
+        KeyError: ``key`` is not in the English catalog, or a placeholder has no parameter.
+        ConfigError: ``lang`` is not a supported language.
+    """
+    english = catalog("en")
+    if key not in english:
+        raise KeyError(f"unknown message key {key!r}: add it to retrieval/locales/*.po")
+    lang = normalize_language(lang)
+    template = catalog(lang).get(key, english[key])
+    values = {
+        name: format_list(lang, value) if isinstance(value, list | tuple) else value
+        for name, value in params.items()
+    }
+    try:
+        return template.format(**values)
+    except KeyError as exc:
+        raise KeyError(f"message {key!r} needs the parameter {exc.args[0]!r}") from None
+

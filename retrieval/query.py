@@ -1,0 +1,89 @@
+"""What a question asks: its language, codes (with modifiers and units), concepts and terms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from knowledge.codes import CODE_PATTERN
+from knowledge.errors import QuestionError
+from retrieval.glossary import concepts_in, expand_query
+from retrieval.language import detect_language, normalize_language
+from retrieval.lexical import tokenize
+
+__all__ = ["Question", "analyze_question", "clean_question"]
+
+# A claim line: a code, optional two-character modifiers (-50, -59, -LT), optional units (x2).
+_CLAIM = re.compile(
+    rf"(?<![0-9A-Za-z])({CODE_PATTERN})((?:\s?-\s?[0-9A-Za-z]{{2}}(?![0-9A-Za-z]))*)"
+    r"(?:\s?[xX×]\s?(\d{1,3}))?(?![0-9A-Za-z])"
+)
+# Numbers that look like an attempt at a code but are not one (a typo: 5076, 507066).
+_NEAR_CODE = re.compile(r"(?<![0-9A-Za-z.,])(\d{4}|\d{6})(?![0-9A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A cleaned question and what was read from it."""
+
+    text: str
+    language: str
+    codes: tuple[str, ...]
+    claim_lines: tuple[str, ...]
+    near_codes: tuple[str, ...]
+    concepts: tuple[str, ...]
+    english_terms: tuple[str, ...]
+
+    @property
+    def terms(self) -> list[str]:
+        """BM25 query tokens: the question's own words, glossary terms and codes."""
+        words = tokenize(self.text) + [t for term in self.english_terms for t in tokenize(term)]
+        seen: dict[str, None] = {}
+        for w in words:
+            seen.setdefault(w, None)
+        return list(seen)
+
+
+def clean_question(text: str, max_chars: int) -> str:
+    """Drop control characters and fold white space; empty or over-long questions raise."""
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text or ""
+    )
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise QuestionError("the question is empty; type a question about your materials")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"the question is {len(text)} characters, over the {max_chars}-character limit "
+            "(CPTCITE_MAX_QUESTION_CHARS)"
+        )
+    return text
+
+
+def analyze_question(
+    text: str, *, lang: str | None = None, fallback: str = "en", max_chars: int = 2000
+) -> Question:
+    """Clean ``text`` and read its language (``lang`` wins over detection), codes and terms."""
+    text = clean_question(text, max_chars)
+    language = normalize_language(lang) if lang else detect_language(text, fallback=fallback)
+    codes: dict[str, None] = {}
+    lines: list[str] = []
+    for m in _CLAIM.finditer(text):
+        code = m.group(1).upper()
+        codes.setdefault(code, None)
+        mods = "".join(f"-{x.upper()}" for x in re.findall(r"[0-9A-Za-z]{2}", m.group(2) or ""))
+        units = f"x{m.group(3)}" if m.group(3) else ""
+        lines.append(f"{code}{mods}{units}")
+    near = tuple(
+        n for n in _NEAR_CODE.findall(text) if not (len(n) == 4 and 1900 <= int(n) <= 2099)
+    )
+    return Question(
+        text=text,
+        language=language,
+        codes=tuple(codes),
+        claim_lines=tuple(lines),
+        near_codes=near,
+        concepts=tuple(concepts_in(text, language)),
+        english_terms=tuple(expand_query(text, language)),
+    )

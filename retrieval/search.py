@@ -1,0 +1,177 @@
+"""Hybrid search: dense (e5 sentences and chunks), BM25 and exact code matches, fused by RRF."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge.library import Library, LibraryView
+from knowledge.models import Hit
+from retrieval.lexical import LexicalIndex, Sentence, tokenize
+from retrieval.query import Question
+
+__all__ = ["MODES", "Evidence", "HybridSearcher", "SearchHints", "SearchResult"]
+
+MODES = ("hybrid", "dense", "bm25")
+_RRF_K = 60
+_POOL = 40  # candidates per list
+_CODE_WEIGHT = 0.5
+_RULE_WEIGHT = 2.0  # the rule module located the sentence that states what is asked
+_OFF_FOCUS = 0.5  # a sentence from a page about another code
+
+
+@dataclass
+class Evidence:
+    """A candidate sentence with its fused score and the signals behind it."""
+
+    sentence: Sentence
+    score: float = 0.0
+    dense: float | None = None  # cosine of the question to the sentence
+    bm25: float = 0.0
+    code_match: bool = False
+
+
+@dataclass(frozen=True)
+class SearchHints:
+    """What the rule module and the question add to plain search.
+
+    ``subject_codes``: codes the materials have rules for; every sentence of a page about a
+    code is about it, so these do not pull sentences that merely print them.
+    ``focus_docs``: documents about those codes (other documents' sentences are demoted).
+    ``rule_sentences``: sentences stating the rules the question asks about, as
+    (chunk_id, start, end), best first.
+    ``topic_terms``: query words naming the page's topic; BM25 leaves them out when other
+    words remain, since every sentence of the page is about them.
+    """
+
+    subject_codes: frozenset[str] = frozenset()
+    focus_docs: frozenset[str] = frozenset()
+    rule_sentences: tuple[tuple[str, int, int], ...] = ()
+    topic_terms: frozenset[str] = frozenset()
+
+
+@dataclass
+class SearchResult:
+    """Ranked evidence sentences and ranked chunks, best first."""
+
+    sentences: list[Evidence] = field(default_factory=list)
+    chunks: list[Hit] = field(default_factory=list)
+    best_dense: float = 0.0
+
+
+class HybridSearcher:
+    """Fuses dense, lexical and code evidence. ``mode`` picks a part alone for baselines.
+
+    Thread-safe; the lexical index is rebuilt when the library's generation changes.
+    """
+
+    def __init__(self, library: Library, mode: str = "hybrid") -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; choose from {', '.join(MODES)}")
+        self.library, self.mode = library, mode
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    def lexical(self, view: LibraryView) -> LexicalIndex:
+        """The BM25 index of ``view`` (cached per generation)."""
+        with self._lock:
+            if self._lexical is None or self._lexical.generation != view.generation:
+                self._lexical = LexicalIndex(view)
+            return self._lexical
+
+    def search(
+        self,
+        question: Question,
+        vector: np.ndarray | None,
+        view: LibraryView,
+        hints: SearchHints = SearchHints(),
+    ) -> SearchResult:
+        """Rank the view's sentences and chunks for ``question`` (``vector``: its embedding)."""
+        if view.empty:
+            return SearchResult()
+        lex = self.lexical(view)
+        by_key: dict[tuple[str, int, int], Evidence] = {}
+        sentence_lists: list[tuple[float, list[tuple[str, int, int]]]] = []
+        chunk_lists: list[list[str]] = []
+
+        def ev(s: Sentence) -> Evidence:
+            return by_key.setdefault(s.key, Evidence(s))
+
+        best_dense = 0.0
+        if self.mode in ("hybrid", "dense") and vector is not None:
+            ranked = []
+            for h in self.library.sentence_search(vector, _POOL, view):
+                e = ev(Sentence(h.chunk, h.start, h.end))
+                e.dense = h.score
+                ranked.append(e.sentence.key)
+            sentence_lists.append((1.0, ranked))
+            best_dense = max((by_key[k].dense or 0.0 for k in ranked), default=0.0)
+            chunk_lists.append([h.chunk.chunk_id for h in self.library.dense_search(vector, 10, view)])
+        if self.mode in ("hybrid", "bm25"):
+            terms = question.terms if self.mode == "hybrid" else _plain_terms(question)
+            terms = [t for t in terms if t.upper() not in hints.subject_codes]
+            focused = [t for t in terms if t not in hints.topic_terms]
+            terms = focused or terms
+            ranked = []
+            for s, score in lex.search_sentences(terms, _POOL):
+                e = ev(s)
+                e.bm25 = score
+                ranked.append(s.key)
+            sentence_lists.append((1.0, ranked))
+            chunk_lists.append([c.chunk_id for c, _ in lex.search_chunks(terms, 10)])
+        wanted = set(question.codes) - hints.subject_codes
+        if wanted and self.mode == "hybrid":
+            # A code in the question must pull the sentences that name it.
+            ranked = []
+            for s in lex.sentences:
+                if any(code in s.text for code in wanted):
+                    e = ev(s)
+                    e.code_match = True
+                    ranked.append(s.key)
+            ranked.sort(key=lambda k: -sum(c in by_key[k].sentence.text for c in wanted))
+            # A nudge, not a verdict: a page names its own code in many sentences.
+            sentence_lists.append((_CODE_WEIGHT, ranked))
+
+        if hints.rule_sentences and self.mode == "hybrid":
+            ranked = []
+            for cid, start, end in hints.rule_sentences:
+                chunk = view.chunks.get(cid)
+                if chunk is not None:
+                    ranked.append(ev(Sentence(chunk, start, end)).sentence.key)
+            sentence_lists.append((_RULE_WEIGHT, ranked))
+
+        fused = _rrf(sentence_lists)
+        for key, score in fused.items():
+            e = by_key[key]
+            in_focus = not hints.focus_docs or e.sentence.chunk.doc_id in hints.focus_docs
+            e.score = score if in_focus else score * _OFF_FOCUS
+        sentences = sorted(
+            (by_key[k] for k in fused), key=lambda e: (-e.score, e.sentence.key)
+        )
+        # Chunks: their own rankings plus the rank of their best sentence.
+        best_sentence_chunks: list[str] = []
+        for e in sentences:
+            cid = e.sentence.chunk.chunk_id
+            if cid not in best_sentence_chunks:
+                best_sentence_chunks.append(cid)
+        chunk_scores = _rrf([(1.0, ranked) for ranked in [*chunk_lists, best_sentence_chunks]])
+        chunks = sorted(chunk_scores, key=lambda cid: (-chunk_scores[cid], cid))
+        hits = [Hit(chunk=view.chunks[cid], score=chunk_scores[cid]) for cid in chunks]
+        return SearchResult(sentences=sentences, chunks=hits, best_dense=best_dense)
+
+
+def _rrf(lists: Sequence[tuple[float, Sequence[object]]]) -> dict:
+    """Weighted reciprocal rank fusion: sum of w / (k + rank) over the lists holding an item."""
+    scores: dict = {}
+    for weight, ranked in lists:
+        for rank, key in enumerate(ranked):
+            scores[key] = scores.get(key, 0.0) + weight / (_RRF_K + rank + 1)
+    return scores
+
+
+def _plain_terms(question: Question) -> list[str]:
+    return tokenize(question.text)
+

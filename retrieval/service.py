@@ -1,0 +1,161 @@
+"""The read path's entry point: ``Assistant.ask`` turns a question into a grounded Answer."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from knowledge.codes import codes_in
+from knowledge.embedder import Embedder
+from knowledge.library import Library, LibraryView, embedding_id
+from knowledge.models import Answer, RetrievedChunk, Verdict
+from knowledge.settings import Settings
+from retrieval.answer import fact_answer
+from retrieval.citing import CitationList
+from retrieval.coverage import Thresholds, refusal_reason
+from retrieval.hints import search_hints
+from retrieval.messages import message
+from retrieval.query import Question, analyze_question
+from retrieval.search import HybridSearcher, SearchResult
+from retrieval.verdicts import check, claim_lines_of, verdict_answer
+
+__all__ = ["Assistant", "assistant_from_settings"]
+
+
+class Assistant:
+    """Answers questions from the library, citing verbatim; checks claims with the rules.
+
+    Thread-safe: one instance can serve every session of the app.
+
+    Args:
+        library: the opened library (registry + vectors).
+        embedder: embeds questions (must be the model the store was built with).
+        mode: "hybrid" (default), or "dense" / "bm25" alone (baselines).
+        top_k: chunks listed in ``Answer.retrieved``.
+
+    Example::
+
+        assistant = assistant_from_settings(Settings())
+        answer = assistant.ask("¿Se puede facturar 50706 con 52341?")
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        embedder: Embedder,
+        *,
+        mode: str = "hybrid",
+        top_k: int = 5,
+        max_question_chars: int = 2000,
+        default_language: str = "en",
+        thresholds: Thresholds = Thresholds(),
+    ) -> None:
+        if top_k <= 0:
+            raise ValueError(f"top_k must be > 0, got {top_k}")
+        self.library, self.embedder, self.mode = library, embedder, mode
+        self.top_k, self.max_question_chars = top_k, max_question_chars
+        self.default_language, self.thresholds = default_language, thresholds
+        self.searcher = HybridSearcher(library, mode)
+        self._codes: tuple[int, set[str]] | None = None
+        self._lock = threading.Lock()
+
+    def view(self) -> LibraryView:
+        """The library's current snapshot (documents, chunks, rules, audit)."""
+        return self.library.view()
+
+    def warm_up(self) -> None:
+        """Load the model and build the indexes now rather than on the first question."""
+        self.embedder.embed_query("warm up")
+        self.searcher.lexical(self.view())
+
+    def check(self, claim: str | list[str]) -> Verdict:
+        """The rule module's verdict on a claim such as "50706-50 50385x2" (ClaimError if bad)."""
+        lines = claim.replace(",", " ").split() if isinstance(claim, str) else list(claim)
+        return check(lines, self.view())
+
+    def ask(self, question: str, lang: str | None = None, fallback: str | None = None) -> Answer:
+        """Answer ``question`` from the materials (``lang`` forces the answer language).
+
+        Raises QuestionError for an empty or over-long question.
+        """
+        t0 = time.perf_counter()
+        q = analyze_question(
+            question, lang=lang, fallback=fallback or self.default_language,
+            max_chars=self.max_question_chars,
+        )
+        view = self.view()
+        timings: dict[str, float] = {}
+        vector = None
+        if self.mode != "bm25" and not view.empty:
+            self.library.check_model(embedding_id(self.embedder))
+            t = time.perf_counter()
+            vector = self.embedder.embed_query(q.text)
+            timings["embed"] = _ms(t)
+        t = time.perf_counter()
+        hints = search_hints(q, view)
+        result = self.searcher.search(q, vector, view, hints)
+        timings["search"] = _ms(t)
+        answer = self._compose(q, result, view, hints.focus_docs)
+        timings["total"] = _ms(t0)
+        return answer.model_copy(update={"timings_ms": timings})
+
+    def _compose(
+        self, q: Question, result: SearchResult, view: LibraryView, focus: frozenset[str]
+    ) -> Answer:
+        cites = CitationList(view)
+        retrieved = [
+            RetrievedChunk(chunk_id=h.chunk.chunk_id, source=h.chunk.source,
+                           score=round(h.score, 6), text=h.chunk.text)
+            for h in result.chunks[: self.top_k]
+        ]
+        lines = claim_lines_of(q, view)
+        reason = refusal_reason(
+            q, result, self.searcher.lexical(view), known_codes=self._known_codes(view),
+            is_claim=lines is not None, thresholds=self.thresholds, focus_docs=focus,
+        )
+        if reason is None and lines is not None:
+            made = verdict_answer(q, lines, view, cites)
+            if made is not None:
+                verdict, text = made
+                return Answer(question=q.text, language=q.language, refused=False, answer=text,
+                              verdict=verdict, citations=cites.items, retrieved=retrieved)
+        if reason is None:
+            text = fact_answer(q.language, result, view, cites)
+            if text is not None:
+                return Answer(question=q.text, language=q.language, refused=False, answer=text,
+                              citations=cites.items, retrieved=retrieved)
+            reason = ("The uploaded materials do not cover this question.", {})
+        key, params = reason
+        return Answer(question=q.text, language=q.language, refused=True,
+                      answer=message(q.language, key, **params), retrieved=retrieved)
+
+    def _known_codes(self, view: LibraryView) -> set[str]:
+        """Every code the materials name, ranges expanded through the extracted rules."""
+        with self._lock:
+            if self._codes is None or self._codes[0] != view.generation:
+                codes = {c for chunk in view.chunks.values() for c in codes_in(chunk.text)}
+                for r in view.rules:
+                    codes.add(r.code)
+                    codes.update(r.primary_codes, r.excluded_codes)
+                    codes.update(c for s in r.see_also for c in s.codes)
+                self._codes = (view.generation, codes)
+            return self._codes[1]
+
+
+def assistant_from_settings(settings: Settings, store: Path | None = None, **kwargs: object) -> Assistant:
+    """An Assistant over the store named by ``settings`` (``store`` overrides it)."""
+    from knowledge.wiring import embedder_from_settings, library_from_settings
+
+    return Assistant(
+        library_from_settings(settings, store),
+        embedder_from_settings(settings),
+        top_k=settings.top_k,
+        max_question_chars=settings.max_question_chars,
+        default_language=settings.default_language,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _ms(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000, 2)

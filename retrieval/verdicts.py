@@ -1,0 +1,165 @@
+"""Claim questions: recognise them, get the verdict from the rule module, and say it cited."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from knowledge.claims import check_claim, parse_claim
+from knowledge.errors import ClaimError
+from knowledge.library import LibraryView
+from knowledge.models import AuditFinding, CodeRules, Provenance, Verdict
+from retrieval.citing import CitationList
+from retrieval.messages import message
+from retrieval.query import Question
+
+__all__ = ["claim_lines_of", "verdict_answer"]
+
+_WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
+
+
+@lru_cache(maxsize=1)
+def _alone_words() -> dict[str, tuple[str, ...]]:
+    data = json.loads(_WORDS.read_text(encoding="utf-8"))
+    return {lang: tuple(w.lower() for w in words) for lang, words in data["alone"].items()}
+
+
+def _says_alone(question: Question) -> bool:
+    text = question.text.lower()
+    langs = {question.language, "en"}
+    for lang in langs:
+        for word in _alone_words().get(lang, ()):
+            if word.isascii() or lang in ("es", "fr", "de", "tl", "vi"):
+                if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
+                    return True
+            elif word in text:
+                return True
+    return False
+
+
+def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
+    """The claim lines to check when ``question`` is a claim question, else None.
+
+    Two or more codes make a claim; one add-on code makes one only when the question asks
+    about reporting it alone ("can 50706 be billed by itself?").
+    """
+    if len(question.codes) >= 2:
+        return list(question.claim_lines)
+    if len(question.codes) == 1:
+        rules = {r.code: r for r in view.rules}
+        code = question.codes[0]
+        if code in rules and rules[code].add_on and _says_alone(question):
+            return list(question.claim_lines)
+    return None
+
+
+def check(lines: list[str], view: LibraryView) -> Verdict:
+    """The rule module's verdict on the claim lines (raises ClaimError when malformed)."""
+    return check_claim(parse_claim(lines), list(view.rules), list(view.audit))
+
+
+def verdict_answer(
+    question: Question, lines: list[str], view: LibraryView, cites: CitationList
+) -> tuple[Verdict, str] | None:
+    """The verdict and its Markdown, stated first in the asker's language, with citations."""
+    try:
+        verdict = check(lines, view)
+    except ClaimError:
+        return None
+    lang = question.language
+    rules = {r.code: r for r in view.rules}
+    codes = [c for c in dict.fromkeys(line[:5] for line in lines)]
+    addons = [c for c in codes if c in rules and rules[c].add_on]
+    addon = addons[0] if addons else codes[0]
+    rule = rules.get(addon)
+    partners = [c for c in codes if c != addon]
+    joined = ", ".join(codes)
+    markers: list[int] = []
+    if verdict.status == "not_allowed" and rule:
+        excluded = [c for c in partners if c in rule.excluded_codes] or partners
+        head = message(
+            lang,
+            "No. Based on the uploaded materials, {addon} should not be reported with {partner}: "
+            "the materials list {partner} as a code not to be used with {addon}.",
+            addon=addon, partner=", ".join(excluded),
+        )
+        markers += _cite(cites, rule.provenance, "excluded", excluded)
+    elif verdict.status == "allowed" and rule:
+        primary = [c for c in partners if c in rule.primary_codes] or partners
+        head = message(
+            lang,
+            "Based on the uploaded materials, {codes} can be reported together: {addon} is an "
+            "add-on code and {primary} is listed as a primary procedure for it.",
+            codes=joined, addon=addon, primary=", ".join(primary),
+        )
+        markers += _cite(cites, rule.provenance, "add_on", [], limit=1)
+        markers += _cite(cites, rule.provenance, "primary", primary)
+    elif verdict.status == "missing_primary" and rule:
+        head = message(
+            lang,
+            "Not as submitted. {addon} is an add-on code and must be reported with a primary "
+            "procedure; none of its listed primary codes ({primaries}) is on the claim.",
+            addon=addon, primaries=", ".join(rule.primary_codes),
+        )
+        markers += _cite(cites, rule.provenance, "add_on", [], limit=1)
+        markers += _cite(cites, rule.provenance, "primary", [])
+    else:
+        head = message(
+            lang,
+            "The uploaded materials hold no pairing rules for the codes on this claim ({codes}).",
+            codes=joined,
+        )
+    lines_md = [f"**{head}** {_marks(markers)}".rstrip()]
+    for n in markers:
+        lines_md.append(_quote_line(cites.quote(n), n))
+    for finding in _touching(view.audit, set(codes)):
+        shown = set(markers)
+        ns = [n for c in finding.citations if (n := cites.add_citation(c)) is not None]
+        if ns:
+            detail = " / ".join(finding.codes)
+            caution = message(
+                lang, "Caution: the materials contradict themselves here: {detail}", detail=detail
+            )
+            lines_md.append(f"{caution} {_marks(ns)}")
+            lines_md.extend(_quote_line(cites.quote(n), n) for n in ns if n not in shown)
+            shown.update(ns)
+    return verdict, "\n\n".join(lines_md)
+
+
+def _cite(
+    cites: CitationList, provenance: list[Provenance], kind: str, codes: list[str],
+    limit: int = 3,
+) -> list[int]:
+    chosen = [p for p in provenance if p.rule == kind]
+    naming = [p for p in chosen if any(c in p.quote for c in codes)]
+    out: list[int] = []
+    for p in (naming or chosen)[:limit]:
+        n = cites.add(p.chunk_id, p.start, p.end) if p.end > p.start else None
+        if n is None:
+            chunk = cites._view.chunks.get(p.chunk_id)  # noqa: SLF001  (offsets may be absent)
+            at = chunk.text.find(p.quote) if chunk else -1
+            n = cites.add(p.chunk_id, at, at + len(p.quote)) if at >= 0 else None
+        if n is not None and n not in out:
+            out.append(n)
+    return out
+
+
+def _touching(audit: tuple[AuditFinding, ...], codes: set[str]) -> list[AuditFinding]:
+    """Audit findings about two or more of the claim's codes (the claim repeats them)."""
+    return [a for a in audit if len(codes & set(a.codes)) >= 2][:2]
+
+
+def _marks(ns: list[int]) -> str:
+    return "".join(f"[{n}]" for n in ns)
+
+
+def _quote_line(quote: str, n: int) -> str:
+    body = "\n> ".join(quote.splitlines())
+    return f"> {body} [{n}]"
+
+
+def rules_for(view: LibraryView) -> dict[str, CodeRules]:
+    """Merged rules by code."""
+    return {r.code: r for r in view.rules}

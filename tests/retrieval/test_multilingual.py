@@ -1,0 +1,105 @@
+"""The real model on the seed page and the samples: facts, verdicts, refusals in ten languages.
+
+Phrasings here are the tests' own; the gold set (eval/gold) is measured separately.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest import ingest_paths, sample_materials
+from knowledge.library import open_library
+from knowledge.models import Answer
+from retrieval.service import Assistant
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder, session_seed_path: Path):
+    library = open_library(tmp_path_factory.mktemp("ml-store"))
+    report = ingest_paths([session_seed_path, *sample_materials()], library, real_embedder)
+    assert not report.rejected
+    yield Assistant(library, real_embedder)
+    library.close()
+
+
+def _verbatim(answer: Answer, assistant: Assistant) -> None:
+    chunks = assistant.view().chunks
+    for c in answer.citations:
+        assert chunks[c.chunk_id].text[c.start : c.end] == c.quote
+
+
+FACTS = [
+    ("en", "Which imaging tests confirm the stricture for medical necessity?", "intravenous pyelogram"),
+    ("es", "¿Qué especialista realiza normalmente la dilatación con balón del uréter?", "urologist"),
+    ("zh", "这个手术的入路有哪些？", "transurethral"),
+    ("ru", "Какие модификаторы могут понадобиться для 50706?", "-59"),
+    ("ar", "ما هي الأعراض السريرية التي تدعم الضرورة الطبية لهذا الإجراء؟", "hydronephrosis"),
+    ("vi", "Chụp niệu quản chẩn đoán có được bao gồm trong mã này không?", "reported separately"),
+    ("fr", "Quels éléments faut-il documenter dans le compte rendu opératoire ?", "balloon size"),
+    ("de", "Ist der Zugang (access) separat abrechenbar?", "separately billable"),
+    ("ko", "이 시술에 마취과 의사가 참여할 수 있나요?", "Anesthesiologist"),
+    ("tl", "Para saan ginagamit ang lobo (balloon) sa pamamaraang ito?", "balloon"),
+]
+
+
+@pytest.mark.parametrize(("lang", "question", "expected"), FACTS)
+def test_fact_questions(assistant: Assistant, lang: str, question: str, expected: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.language == lang
+    assert not answer.refused, answer.answer
+    assert expected.lower() in answer.answer.lower(), answer.answer
+    _verbatim(answer, assistant)
+
+
+CLAIMS = [
+    ("en", "Is it OK to code 52341 and 50706 together?", "not_allowed"),
+    ("es", "¿Es válido 52000 + 50385 + 50706?", "allowed"),
+    ("zh", "50706 可以单独报吗？", "missing_primary"),
+    ("ru", "Допустимо ли сочетание 50706 и 74485?", "not_allowed"),
+    ("ar", "هل يمكن ترميز 50706 مع 50432؟", "allowed"),
+    ("vi", "Tôi có thể báo cáo 50706 với 50210 không?", "missing_primary"),
+    ("fr", "50706-50 avec 50693, c'est correct ?", "allowed"),
+    ("de", "Darf ich 50706 zusammen mit 52344 abrechnen?", "not_allowed"),
+    ("ko", "50385와 50706을 같이 청구해도 되나요?", "allowed"),
+    ("tl", "Puwede bang i-code ang 50706 kasama ang 50553?", "not_allowed"),
+]
+
+
+@pytest.mark.parametrize(("lang", "question", "status"), CLAIMS)
+def test_claim_questions(assistant: Assistant, lang: str, question: str, status: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.verdict is not None, answer.answer
+    assert answer.verdict.status == status
+    assert answer.citations
+    _verbatim(answer, assistant)
+
+
+REFUSALS = [
+    ("en", "What is the Medicare payment for 50706?"),
+    ("es", "¿Cuántas unidades de 50706 se permiten por día?"),
+    ("zh", "50706 对应的 ICD-10 诊断码是什么？"),
+    ("ru", "Что означает код 50707?"),
+    ("ar", "ما هو الطقس في القاهرة اليوم؟"),
+    ("vi", "RVU của mã 50706 là bao nhiêu?"),
+    ("fr", "Que signifie le code 5076 ?"),
+    ("de", "Welches Medikament sollte mein Patient nach dem Eingriff nehmen?"),
+    ("ko", "50706의 수가는 얼마인가요?"),
+    ("tl", "Ano ang pinakamagandang restawran sa Maynila?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "question"), REFUSALS)
+def test_refusals(assistant: Assistant, lang: str, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused, answer.answer
+    assert answer.language == lang and not answer.citations
+
+
+def test_audit_conflict_is_mentioned_with_the_claim(assistant: Assistant) -> None:
+    answer = assistant.ask("Can 50706 be reported with 52341?")
+    assert answer.verdict is not None and answer.verdict.status == "not_allowed"
+    assert "Caution" in answer.answer

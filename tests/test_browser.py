@@ -1,0 +1,178 @@
+"""End to end in a real browser: `streamlit run app.py` over a store holding the seed page,
+driven by Debian's chromium through Playwright. Uses the real model (slow).
+
+Prints the question-to-rendered-answer time and the path of a screenshot under
+test-artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from retrieval.messages import message
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+NOTE = Path(__file__).resolve().parent / "data" / "app" / "coding-note.txt"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+QUESTION = "¿Se puede facturar 50706 junto con 52341?"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(store: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(CPTCITE_STORE=str(store), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               TOKENIZERS_PARALLELISM="false", ANONYMIZED_TELEMETRY="False",
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    return env
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer /_stcore/health in {timeout:.0f} s")
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.is_file():
+        reason = f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(seed_path: Path, tmp_path: Path) -> Iterator[str]:
+    """A store holding the seed page, and `streamlit run app.py` serving it on a free port."""
+    store = tmp_path / "store"
+    ingest = subprocess.run(
+        [sys.executable, "-m", "ingest", str(seed_path), "--store", str(store), "--json"],
+        cwd=REPO, env=_env(store), capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert ingest.returncode == 0, ingest.stderr[-3000:]
+    assert '"status":"added"' in ingest.stdout.replace(" ", "")
+    port = _free_port()
+    log = tmp_path / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=REPO, env=_env(store), stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log, timeout=60)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def test_spanish_claim_question_and_upload_in_chromium(
+    chromium: Path, server: str, seed_text: str
+) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    failed_requests: list[str] = []
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("requestfailed", lambda r: failed_requests.append(r.url))
+            loading = time.perf_counter()
+            page.goto(server)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            box = page.locator('[data-testid="stChatInput"] textarea')
+            box.wait_for(timeout=120_000)  # first load builds the Assistant and loads the model
+            print(f"\nfirst page load (model warm-up included): "
+                  f"{(time.perf_counter() - loading) * 1000:.0f} ms")
+
+            # Pick Español: the interface changes language.
+            sidebar.locator('[data-testid="stSelectbox"]').click()
+            page.get_by_role("option", name="Español").click()
+            placeholder = message("es", "Ask a question about your coding materials")
+            page.locator(f'[data-testid="stChatInput"] textarea[placeholder="{placeholder}"]'
+                         ).wait_for(timeout=30_000)
+
+            # Ask the Spanish claim question and time it until the verdict badge is drawn.
+            box.fill(QUESTION)
+            started = time.perf_counter()
+            box.press("Enter")
+            answer = page.locator('[data-testid="stChatMessage"]').nth(1)
+            badge = f"{message('es', 'Verdict')}: {message('es', 'Not allowed')}"
+            answer.get_by_text(badge).wait_for(timeout=120_000)
+            elapsed = time.perf_counter() - started
+            print(f"question-to-rendered-answer: {elapsed * 1000:.0f} ms")
+
+            # Open the citations: one quote is the seed's exclusion sentence naming 52341.
+            expanders = answer.locator('[data-testid="stExpander"] summary')
+            assert expanders.count() >= 1
+            for i in range(expanders.count()):
+                expanders.nth(i).click()
+            quotes = [_squash(q) for q in answer.locator(
+                '[data-testid="stExpander"] [data-testid="stMarkdownContainer"] span'
+                '[class*="Background"], [data-testid="stExpander"] mark').all_inner_texts()]
+            if not quotes:  # highlight element not found by class: take the expander bodies
+                quotes = [_squash(t) for t in answer.locator(
+                    '[data-testid="stExpanderDetails"]').all_inner_texts()]
+            seed = _squash(seed_text)
+            exclusion = [q for q in quotes if "52341" in q and q in seed]
+            assert exclusion, quotes
+            assert answer.locator("a, img, script").count() == 0
+
+            # Upload a small file through the sidebar's file input and see its result.
+            sidebar.locator('input[type="file"]').set_input_files(str(NOTE))
+            added = f"{NOTE.name}: {message('es', 'added')}"
+            sidebar.get_by_text(added).wait_for(timeout=120_000)
+            listed = sidebar.locator('[data-testid="stMarkdownContainer"]')
+            listed.get_by_text(NOTE.name, exact=True).wait_for(timeout=30_000)
+
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / f"browser-{time.strftime('%Y%m%d-%H%M%S')}.png"
+            # Streamlit scrolls inside its own container: a tall viewport shows the whole chat.
+            page.set_viewport_size({"width": 1400, "height": 2200})
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot: {shot}")
+        finally:
+            browser.close()
+    # The page must not try to reach anything but the local server.
+    assert all(u.startswith(server) for u in failed_requests), failed_requests
