@@ -66,11 +66,14 @@ def refusal_reason(
     dense = result.best_dense
     if dense and dense < thresholds.dense_min:
         return "The uploaded materials do not cover this question.", {}
-    if dense >= thresholds.dense_sure or question.concepts:
+    if dense >= thresholds.dense_sure:
         return None
-    # Between the two: the question must share a content word with what would be quoted.
+    # Between the two: the question must name a glossary concept (all of them are present
+    # in the pages in question, checked above) or share one of its own words with the quotes.
+    if question.concepts:
+        return None
     top_words = {t for e in result.sentences[:3] for t in tokenize(e.sentence.text)}
-    if len(set(question.terms) & top_words) >= thresholds.shared_terms:
+    if len(set(tokenize(question.text)) & top_words) >= thresholds.shared_terms:
         return None
     return "The uploaded materials do not cover this question.", {}
 

@@ -75,7 +75,7 @@ class _Question:
     words_folded: tuple[str, ...]
     words_plain: tuple[str, ...]
     heads: frozenset[str]  # first 3 letters of every word, folded and plain: a cheap filter
-    vi_marked: bool  # the question carries Vietnamese tone marks: compare them
+    vi_marked: bool  # the question carries diacritics: Vietnamese terms then compare them
     squeezed: str  # folded, white space removed (Chinese and Korean terms)
     arabic_words: tuple[str, ...]
 

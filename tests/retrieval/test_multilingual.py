@@ -39,7 +39,7 @@ FACTS = [
     ("ru", "Какие модификаторы могут понадобиться для 50706?", "-59"),
     ("ar", "ما هي الأعراض السريرية التي تدعم الضرورة الطبية لهذا الإجراء؟", "hydronephrosis"),
     ("vi", "Chụp niệu quản chẩn đoán có được bao gồm trong mã này không?", "reported separately"),
-    ("fr", "Quels éléments faut-il documenter dans le compte rendu opératoire ?", "balloon size"),
+    ("fr", "Quels éléments faut-il documenter dans le compte rendu opératoire du 50706 ?", "balloon size"),
     ("de", "Ist der Zugang (access) separat abrechenbar?", "separately billable"),
     ("ko", "이 시술에 마취과 의사가 참여할 수 있나요?", "Anesthesiologist"),
     ("tl", "Para saan ginagamit ang lobo (balloon) sa pamamaraang ito?", "balloon"),
