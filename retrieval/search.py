@@ -18,6 +18,8 @@ __all__ = ["MODES", "Evidence", "HybridSearcher", "SearchHints", "SearchResult"]
 MODES = ("hybrid", "dense", "bm25")
 _RRF_K = 60
 _POOL = 40  # candidates per list
+_DENSE_WEIGHT = 1.0
+_BM25_WEIGHT = 1.0
 _CODE_WEIGHT = 0.5
 _RULE_WEIGHT = 2.0  # the rule module located the sentence that states what is asked
 _OFF_FOCUS = 0.5  # a sentence from a page about another code
@@ -107,7 +109,7 @@ class HybridSearcher:
                 e = ev(Sentence(h.chunk, h.start, h.end))
                 e.dense = h.score
                 ranked.append(e.sentence.key)
-            sentence_lists.append((1.0, ranked))
+            sentence_lists.append((_DENSE_WEIGHT, ranked))
             best_dense = max((by_key[k].dense or 0.0 for k in ranked), default=0.0)
             chunk_lists.append([h.chunk.chunk_id for h in self.library.dense_search(vector, 10, view)])
         if self.mode in ("hybrid", "bm25"):
@@ -120,7 +122,7 @@ class HybridSearcher:
                 e = ev(s)
                 e.bm25 = score
                 ranked.append(s.key)
-            sentence_lists.append((1.0, ranked))
+            sentence_lists.append((_BM25_WEIGHT, ranked))
             chunk_lists.append([c.chunk_id for c, _ in lex.search_chunks(terms, 10)])
         wanted = set(question.codes) - hints.subject_codes
         if wanted and self.mode == "hybrid":
