@@ -38,18 +38,21 @@ class CitationList:
         self._index[key] = n
         return n
 
+    def add_quote(self, chunk_id: str, quote: str, start: int = 0, end: int = 0) -> int | None:
+        """Cite ``quote`` of a chunk: at ``start:end`` when it is there, else where it occurs."""
+        chunk = self._view.chunks.get(chunk_id)
+        if chunk is None or not quote:
+            return None
+        if chunk.text[start:end] != quote:
+            start = chunk.text.find(quote)
+            if start < 0:
+                return None
+            end = start + len(quote)
+        return self.add(chunk_id, start, end)
+
     def add_citation(self, citation: Citation) -> int | None:
         """Re-number a citation made elsewhere (e.g. by the rule module), verifying its quote."""
-        chunk = self._view.chunks.get(citation.chunk_id)
-        if chunk is None:
-            return None
-        start, end = citation.start, citation.end
-        if chunk.text[start:end] != citation.quote:
-            found = chunk.text.find(citation.quote)
-            if found < 0:
-                return None
-            start, end = found, found + len(citation.quote)
-        return self.add(citation.chunk_id, start, end)
+        return self.add_quote(citation.chunk_id, citation.quote, citation.start, citation.end)
 
     @property
     def items(self) -> list[Citation]:

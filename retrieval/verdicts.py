@@ -10,7 +10,7 @@ from pathlib import Path
 from knowledge.claims import check_claim, parse_claim
 from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
-from knowledge.models import AuditFinding, CodeRules, Provenance, Verdict
+from knowledge.models import AuditFinding, Provenance, Verdict
 from retrieval.citing import CitationList
 from retrieval.messages import message
 from retrieval.query import Question
@@ -136,11 +136,7 @@ def _cite(
     naming = [p for p in chosen if any(c in p.quote for c in codes)]
     out: list[int] = []
     for p in (naming or chosen)[:limit]:
-        n = cites.add(p.chunk_id, p.start, p.end) if p.end > p.start else None
-        if n is None:
-            chunk = cites._view.chunks.get(p.chunk_id)  # noqa: SLF001  (offsets may be absent)
-            at = chunk.text.find(p.quote) if chunk else -1
-            n = cites.add(p.chunk_id, at, at + len(p.quote)) if at >= 0 else None
+        n = cites.add_quote(p.chunk_id, p.quote, p.start, p.end)
         if n is not None and n not in out:
             out.append(n)
     return out
@@ -159,7 +155,3 @@ def _quote_line(quote: str, n: int) -> str:
     body = "\n> ".join(quote.splitlines())
     return f"> {body} [{n}]"
 
-
-def rules_for(view: LibraryView) -> dict[str, CodeRules]:
-    """Merged rules by code."""
-    return {r.code: r for r in view.rules}
