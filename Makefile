@@ -38,6 +38,9 @@ chromium: ## Debian's chromium for the browser test (needs root; skipped when it
 
 test: setup chromium ## install, then run the whole suite (unit, integration, browser, eval subset)
 	$(PY) -m pytest -q -m "slow or not slow"
+	# The store, ingest and retrieval tests again against a Chroma server (started and stopped
+	# by the test session on a free loopback port).
+	CPTCITE_TEST_CHROMA=server $(PY) -m pytest -q tests/ingest tests/knowledge tests/retrieval
 
 test-fast: setup ## unit tests only (fake embedder)
 	$(PY) -m pytest -q

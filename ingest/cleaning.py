@@ -1,9 +1,9 @@
 """Text clean-up before chunking: normalise whitespace and drop web-page boilerplate lines.
 
-What changes: line endings become ``\\n``; control and invisible characters go (tabs and
-newlines stay); odd spaces (no-break, thin, ideographic) become plain spaces; text is NFC;
-each line is trimmed and runs of spaces/tabs inside it become one space; two or more blank
-lines become one.
+What changes: line endings become ``\\n``; control and invisible characters (bidi overrides
+too) go (tabs and newlines stay); odd spaces (no-break, thin, ideographic) become plain
+spaces; text is NFC; each line is trimmed and runs of spaces/tabs inside it become one
+space; two or more blank lines become one.
 
 What never changes: the words. Glued sentences (``interpretation.This``) stay glued, because
 citations quote the text verbatim. Lines are dropped whole or kept whole.
@@ -31,8 +31,13 @@ import unicodedata
 
 __all__ = ["clean_text", "is_boilerplate_line"]
 
-# Zero-width and formatting characters that only get in the way of matching quotes.
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"), None)
+# Zero-width and formatting characters that only get in the way of matching quotes, and the
+# bidi embedding/override/isolate controls, which can make a quote display in another order
+# than it reads ("trojan source"). The direction marks LRM/RLM/ALM stay: RTL text needs them.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\ufeff\u200b\u2060\u00ad\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+    None,
+)
 # Category Cc (C0, DEL, C1) except tab and newline; category Zs except the plain space.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ODD_SPACE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")

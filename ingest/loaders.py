@@ -10,9 +10,9 @@ Decisions:
   (short Western text fools the detector; Central European cp1250 text loses), and mostly-valid UTF-8 with a
   few broken bytes stays UTF-8 (U+FFFD for the broken bytes). NUL bytes, or more than 5 %
   control or undecodable characters, mean a binary file and are refused.
-- HTML: trafilatura finds the main text (scripts, styles, navigation, footers and iframes are
-  left out); headings, paragraphs, list items and table rows become lines, blocks are
-  separated by blank lines. When trafilatura finds nothing, a plain ``html.parser`` walk that
+- HTML: trafilatura finds the main text (scripts, styles, iframes, objects and templates are
+  pruned first; navigation and footers are left out); headings, paragraphs, list items and
+  table rows become lines, blocks are separated by blank lines. When trafilatura finds nothing, a plain ``html.parser`` walk that
   drops script/style/nav/footer/iframe/... is used instead.
 - PDF: pypdf. A PDF encrypted with an empty user password (only permissions set) opens in
   every viewer, so it is read; any other encrypted PDF is refused. A file without the
@@ -62,6 +62,10 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
 )
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+# Pruned before trafilatura reads a page: on short pages it would keep an iframe's fallback
+# text (and a script is never material).
+_HTML_PRUNE = [f"//{tag}" for tag in ("script", "style", "noscript", "template", "iframe",
+                                      "frame", "object", "embed", "applet")]
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # pypdf raises more than its own errors on broken files.
 _PDF_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError,
@@ -218,6 +222,7 @@ def _load_html(path: Path, raw: bytes) -> LoadedText:
     doc = trafilatura.bare_extraction(
         html, favor_recall=True, include_comments=False, include_tables=True,
         include_formatting=False, include_links=False, include_images=False, with_metadata=True,
+        prune_xpath=_HTML_PRUNE,
     )
     blocks = _tree_blocks(doc.body) if doc is not None and doc.body is not None else []
     text = "\n\n".join(blocks)

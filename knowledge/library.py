@@ -103,16 +103,15 @@ class Library:
         gen = self.registry.generation()
         with self._view_lock:
             if self._view is None or self._view.generation != gen:
-                self._view = self._build_view(gen)
+                self._view = self._build_view()
             return self._view
 
-    def _build_view(self, gen: int) -> LibraryView:
+    def _build_view(self) -> LibraryView:
         from knowledge.audit import audit_materials
         from knowledge.rule_merge import merge_rules
 
-        docs = tuple(self.registry.documents())
-        chunks = self.registry.chunks()
-        doc_rules = tuple(self.registry.document_rules())
+        gen, documents, chunks, rules = self.registry.snapshot()
+        docs, doc_rules = tuple(documents), tuple(rules)
         merged, _conflicts = merge_rules(list(doc_rules))
         by_doc: dict[str, list[Chunk]] = {}
         for c in chunks:

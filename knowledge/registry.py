@@ -157,6 +157,19 @@ class DocumentRegistry:
             rows = self._db.execute("SELECT rules_json FROM documents ORDER BY source").fetchall()
         return [DocumentRules.model_validate_json(r[0]) for r in rows]
 
+    def snapshot(self) -> tuple[int, list[SourceDocument], list[Chunk], list[DocumentRules]]:
+        """Generation, documents, chunks and rules read in one transaction: one state.
+
+        Separate reads could straddle a writer's commit (this process or another) and pair
+        one version's document text with another version's chunks.
+        """
+        with self._lock:
+            self._db.execute("BEGIN")  # one WAL read snapshot for every read below
+            try:
+                return self.generation(), self.documents(), self.chunks(), self.document_rules()
+            finally:
+                self._db.execute("COMMIT")
+
     def commit(self, doc: SourceDocument, chunks: list[Chunk], rules: DocumentRules) -> None:
         """Register ``doc`` with its chunks and rules, replacing any earlier version, atomically."""
         now = datetime.now(UTC).isoformat(timespec="seconds")

@@ -112,3 +112,97 @@ def real_embedder(tmp_path_factory: pytest.TempPathFactory) -> object:
     embedder = SentenceTransformerEmbedder(cache_dir=tmp_path_factory.mktemp("models"))
     embedder.embed_query("warm-up")  # convert and load here, not inside the first test
     return embedder
+
+
+# --- a Chroma server (CPTCITE_TEST_CHROMA=server runs the store tests against it) ---
+
+CHROMA_MODE = os.environ.get("CPTCITE_TEST_CHROMA", "embedded")
+if CHROMA_MODE not in ("embedded", "server"):
+    raise pytest.UsageError(f"CPTCITE_TEST_CHROMA must be 'embedded' or 'server', got {CHROMA_MODE!r}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _heartbeat(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """`chroma run` on 127.0.0.1 (a free port, data in a temp dir), stopped at session end.
+
+    Yields (host, port). Started only by tests that ask for it (or by server mode).
+    """
+    import subprocess
+    import sys
+    import time
+
+    exe = Path(sys.executable).with_name("chroma")
+    if not exe.is_file():
+        pytest.fail(f"no `chroma` command beside {sys.executable}; run `make setup`")
+    data = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    log = open(data.parent / "chroma-server.log", "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    deadline = time.monotonic() + 30
+    while not _heartbeat(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            tail = (data.parent / "chroma-server.log").read_text(errors="replace")[-2000:]
+            pytest.fail(f"chroma server did not start on port {port}:\n{tail}")
+        time.sleep(0.1)
+    try:
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _chroma_mode(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In server mode, every Library opened without a host uses the test server instead.
+
+    Each store directory gets its own collection (named after the directory), so tests stay
+    as isolated as with embedded stores; a Library given an explicit host is left alone.
+    """
+    if CHROMA_MODE != "server":
+        yield
+        return
+    host, port = request.getfixturevalue("chroma_server")
+    import knowledge.library as library_module
+
+    original = library_module.Library.__init__
+
+    def server_init(self: object, store_dir: Path, *, chroma_host: str | None = None,
+                    chroma_port: int = 8000, collection: str = "cptcite") -> None:
+        if chroma_host is None:
+            digest = hashlib.sha1(str(Path(store_dir).resolve()).encode()).hexdigest()[:16]
+            chroma_host, chroma_port, collection = host, port, f"{collection}-{digest}"
+        original(self, store_dir, chroma_host=chroma_host, chroma_port=chroma_port,
+                 collection=collection)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(library_module.Library, "__init__", server_init)
+        yield
