@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from knowledge.library import LibraryView
 from retrieval.citing import CitationList
 from retrieval.messages import message
 from retrieval.search import Evidence, SearchResult
@@ -15,9 +14,20 @@ _MIN_CHARS = 20
 _KEEP_RATIO = 0.7
 
 
-def select_evidence(result: SearchResult, limit: int = _MAX_SENTENCES) -> list[Evidence]:
-    """The sentences worth quoting: the best, and those scoring close to it, from top chunks."""
-    usable = [e for e in result.sentences if len(e.sentence.text.strip()) >= _MIN_CHARS]
+def select_evidence(
+    result: SearchResult, focus_docs: frozenset[str] = frozenset(), limit: int = _MAX_SENTENCES
+) -> list[Evidence]:
+    """The sentences worth quoting: the best, and those scoring close to it, from top chunks.
+
+    A question naming a code is answered only from the pages that name that code
+    (``focus_docs``): another code's page is not evidence about it.
+    """
+    usable = [
+        e
+        for e in result.sentences
+        if len(e.sentence.text.strip()) >= _MIN_CHARS
+        and (not focus_docs or e.sentence.chunk.doc_id in focus_docs)
+    ]
     if not usable:
         return []
     best = usable[0]
@@ -37,11 +47,14 @@ def select_evidence(result: SearchResult, limit: int = _MAX_SENTENCES) -> list[E
 
 
 def fact_answer(
-    lang: str, result: SearchResult, view: LibraryView, cites: CitationList
+    lang: str,
+    result: SearchResult,
+    cites: CitationList,
+    focus_docs: frozenset[str] = frozenset(),
 ) -> str | None:
     """Markdown quoting the selected evidence with [n] markers, or None if nothing cites."""
     lines: list[str] = []
-    for e in select_evidence(result):
+    for e in select_evidence(result, focus_docs):
         s = e.sentence
         n = cites.add(s.chunk.chunk_id, s.start, s.end)
         if n is None:

@@ -121,7 +121,7 @@ class Assistant:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               verdict=verdict, citations=cites.items, retrieved=retrieved)
         if reason is None:
-            text = fact_answer(q.language, result, view, cites)
+            text = fact_answer(q.language, result, cites, focus)
             if text is not None:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               citations=cites.items, retrieved=retrieved)
