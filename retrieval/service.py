@@ -65,9 +65,8 @@ class Assistant:
         return self.library.view()
 
     def warm_up(self) -> None:
-        """Load the model and build the indexes now rather than on the first question."""
-        self.embedder.embed_query("warm up")
-        self.searcher.lexical(self.view())
+        """Load the model, language identifier, catalogs and indexes now, not on a question."""
+        self.ask("Which codes are reported with this add-on code?")
 
     def check(self, claim: str | list[str]) -> Verdict:
         """The rule module's verdict on a claim such as "50706-50 50385x2" (ClaimError if bad)."""
