@@ -3,36 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 from knowledge.audit import audit_materials
-from knowledge.models import AuditFinding, Chunk, DocumentRules, SourceDocument
-from knowledge.rule_extract import extract_rules
+from knowledge.models import AuditFinding
 from knowledge.rule_merge import merge_rules
-from knowledge.sentences import paragraph_spans
-
-RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
-
-
-def build(text: str, source: str) -> DocumentRules:
-    chunks = [
-        Chunk(
-            chunk_id=f"{source}#{i}",
-            doc_id=source,
-            source=source,
-            position=i,
-            text=text[s:e],
-            start=s,
-            end=e,
-        )
-        for i, (s, e) in enumerate(paragraph_spans(text))
-    ]
-    doc = SourceDocument(doc_id=source, source=source, content_hash="0", text=text)
-    return extract_rules(doc, chunks)
-
-
-def fixture(name: str) -> DocumentRules:
-    return build((RULES_DIR / name).read_text(), name)
+from tests.support.rules import RULES_DIR, build_rules, fixture_rules
 
 
 def assert_cited_verbatim(findings: list[AuditFinding], texts: dict[str, str]) -> None:
@@ -44,7 +19,7 @@ def assert_cited_verbatim(findings: list[AuditFinding], texts: dict[str, str]) -
 
 
 def test_seed_has_exactly_two_self_contradictions(seed_text: str) -> None:
-    findings = audit_materials([build(seed_text, "seed.txt")])
+    findings = audit_materials([build_rules(seed_text, "seed.txt")])
     assert [(f.kind, f.codes) for f in findings] == [
         ("example_excluded_pair", ["50706", "52341"]),
         ("example_missing_primary", ["50210", "50706"]),
@@ -60,12 +35,12 @@ def test_seed_has_exactly_two_self_contradictions(seed_text: str) -> None:
 
 
 def test_consistent_example_is_not_flagged(seed_text: str) -> None:
-    findings = audit_materials([build(seed_text, "seed.txt")])
+    findings = audit_materials([build_rules(seed_text, "seed.txt")])
     assert not any("52000" in f.codes for f in findings)
 
 
 def test_conflicting_documents() -> None:
-    docs = [fixture("conflict_a.txt"), fixture("conflict_b.txt")]
+    docs = [fixture_rules("conflict_a.txt"), fixture_rules("conflict_b.txt")]
     merged, conflicts = merge_rules(docs)
     [rules] = merged
     assert rules.add_on is True
@@ -83,17 +58,17 @@ def test_conflicting_documents() -> None:
 
 
 def test_audit_of_the_fixture_pages() -> None:
-    docs = [fixture(n) for n in ("manual_style.txt", "second_code.md")]
+    docs = [fixture_rules(n) for n in ("manual_style.txt", "second_code.md")]
     findings = audit_materials(docs)
     assert [(f.kind, f.codes) for f in findings] == [("example_excluded_pair", ["99912", "99920"])]
 
 
 def test_audit_does_not_depend_on_document_order(seed_text: str) -> None:
     docs = [
-        build(seed_text, "seed.txt"),
-        fixture("conflict_a.txt"),
-        fixture("conflict_b.txt"),
-        fixture("second_code.md"),
+        build_rules(seed_text, "seed.txt"),
+        fixture_rules("conflict_a.txt"),
+        fixture_rules("conflict_b.txt"),
+        fixture_rules("second_code.md"),
     ]
     expected = audit_materials(docs)
     assert len(expected) == 5

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
@@ -12,30 +11,11 @@ from hypothesis import strategies as st
 from knowledge.audit import audit_materials
 from knowledge.claims import check_claim, explain_claim, finding_message, parse_claim
 from knowledge.errors import ClaimError
-from knowledge.models import Chunk, ClaimLine, CodeRules, DocumentRules, SourceDocument, Verdict
-from knowledge.rule_extract import extract_rules
+from knowledge.models import ClaimLine, CodeRules, DocumentRules, Verdict
 from knowledge.rule_merge import merge_rules
-from knowledge.sentences import paragraph_spans
+from tests.support.rules import RULES_DIR, build_rules
 
-RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
 CASES = json.loads((RULES_DIR / "claim_cases.json").read_text())
-
-
-def build(text: str, source: str) -> DocumentRules:
-    chunks = [
-        Chunk(
-            chunk_id=f"{source}#{i}",
-            doc_id=source,
-            source=source,
-            position=i,
-            text=text[s:e],
-            start=s,
-            end=e,
-        )
-        for i, (s, e) in enumerate(paragraph_spans(text))
-    ]
-    doc = SourceDocument(doc_id=source, source=source, content_hash="0", text=text)
-    return extract_rules(doc, chunks)
 
 
 def claim(*tokens: str) -> list[ClaimLine]:
@@ -44,7 +24,7 @@ def claim(*tokens: str) -> list[ClaimLine]:
 
 @pytest.fixture
 def seed_docs(seed_text: str) -> list[DocumentRules]:
-    return [build(seed_text, "seed.txt")]
+    return [build_rules(seed_text, "seed.txt")]
 
 
 @pytest.fixture

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from knowledge.models import Chunk, CodeRules, DocumentRules, SourceDocument
-from knowledge.rule_extract import extract_rules, read_sentence, section_marks
-from knowledge.sentences import paragraph_spans, split_sentences
+from knowledge.models import Chunk, CodeRules, DocumentRules
+from knowledge.rule_extract import read_sentence, section_marks
+from knowledge.sentences import split_sentences
+from tests.support.rules import RULES_DIR, build_rules, paragraph_chunks
 
-RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
 PHRASINGS = json.loads((RULES_DIR / "phrasings.json").read_text())
 
 SEED_PRIMARY = [
@@ -37,22 +36,6 @@ SEED_PRIMARY = [
 ]
 SEED_EXCLUDED = ["50553", "50572", "50953", "50972", "52341", "52344", "52345", "74485"]
 SEED_SEE_ALSO = ["50385", "50387", "50432", "50433", "50434", "50435", "50693", "50694", "50695"]
-
-
-def paragraph_chunks(text: str, source: str) -> list[Chunk]:
-    """One chunk per blank-line paragraph, with offsets into ``text``."""
-    return [
-        Chunk(
-            chunk_id=f"{source}#{i}",
-            doc_id=source,
-            source=source,
-            position=i,
-            text=text[s:e],
-            start=s,
-            end=e,
-        )
-        for i, (s, e) in enumerate(paragraph_spans(text))
-    ]
 
 
 def sentence_chunks(text: str, source: str, size: int) -> list[Chunk]:
@@ -90,13 +73,6 @@ def sentence_chunks(text: str, source: str, size: int) -> list[Chunk]:
     return chunks
 
 
-def build(
-    text: str, source: str, chunks: list[Chunk] | None = None, title: str = ""
-) -> DocumentRules:
-    doc = SourceDocument(doc_id=source, source=source, content_hash="0", text=text, title=title)
-    return extract_rules(doc, chunks if chunks is not None else paragraph_chunks(text, source))
-
-
 def rules_for(doc: DocumentRules, code: str) -> CodeRules:
     found = [r for r in doc.rules if r.code == code]
     assert len(found) == 1, f"no single rule set for {code}: {[r.code for r in doc.rules]}"
@@ -117,7 +93,7 @@ def assert_provenance_verbatim(doc: DocumentRules, chunks: list[Chunk]) -> None:
 
 def test_seed_rules(seed_text: str) -> None:
     chunks = paragraph_chunks(seed_text, "seed.txt")
-    doc = build(seed_text, "seed.txt", chunks)
+    doc = build_rules(seed_text, "seed.txt", chunks)
     assert [r.code for r in doc.rules] == ["50706"]
     rules = rules_for(doc, "50706")
     assert rules.add_on is True
@@ -142,7 +118,7 @@ def test_seed_rules(seed_text: str) -> None:
 
 
 def test_seed_glued_sentences_are_quoted_whole(seed_text: str) -> None:
-    rules = rules_for(build(seed_text, "seed.txt"), "50706")
+    rules = rules_for(build_rules(seed_text, "seed.txt"), "50706")
     quotes = {p.rule: p.quote for p in rules.provenance}
     assert quotes["primary"].endswith("51610.")
     assert quotes["excluded"].startswith("It should not") and quotes["excluded"].endswith("74485.")
@@ -150,7 +126,7 @@ def test_seed_glued_sentences_are_quoted_whole(seed_text: str) -> None:
 
 
 def test_seed_examples_are_split(seed_text: str) -> None:
-    doc = build(seed_text, "seed.txt")
+    doc = build_rules(seed_text, "seed.txt")
     assert sorted(ex.codes for ex in doc.examples) == [
         ["50210", "50706"],
         ["50385", "50706", "52000"],
@@ -161,7 +137,7 @@ def test_seed_examples_are_split(seed_text: str) -> None:
 
 def test_seed_with_chunks_that_cut_paragraphs(seed_text: str) -> None:
     chunks = sentence_chunks(seed_text, "seed.txt", 300)
-    doc = build(seed_text, "seed.txt", chunks)
+    doc = build_rules(seed_text, "seed.txt", chunks)
     rules = rules_for(doc, "50706")
     assert rules.primary_codes == SEED_PRIMARY
     assert rules.excluded_codes == SEED_EXCLUDED
@@ -177,8 +153,8 @@ def test_seed_with_chunks_that_cut_paragraphs(seed_text: str) -> None:
 def test_seed_title_names_the_code(seed_text: str) -> None:
     # Without the heading line the code comes from the document title.
     text = seed_text.replace("2025 CPT code 50706", "Procedure page")
-    assert [r.code for r in build(text, "seed.txt").rules] == []
-    doc = build(text, "seed.txt", title="2025 CPT code 50706")
+    assert [r.code for r in build_rules(text, "seed.txt").rules] == []
+    doc = build_rules(text, "seed.txt", title="2025 CPT code 50706")
     assert rules_for(doc, "50706").primary_codes == SEED_PRIMARY
 
 
@@ -188,7 +164,7 @@ def test_seed_title_names_the_code(seed_text: str) -> None:
 def test_manual_style_page_with_sections_and_ranges() -> None:
     text = (RULES_DIR / "manual_style.txt").read_text()
     chunks = paragraph_chunks(text, "manual_style.txt")
-    doc = build(text, "manual_style.txt", chunks)
+    doc = build_rules(text, "manual_style.txt", chunks)
     assert [r.code for r in doc.rules] == ["99930", "99960"]
     alignment = rules_for(doc, "99930")
     assert alignment.add_on
@@ -206,7 +182,7 @@ def test_manual_style_page_with_sections_and_ranges() -> None:
 def test_second_code_page_ignores_example_narratives() -> None:
     text = (RULES_DIR / "second_code.md").read_text()
     chunks = paragraph_chunks(text, "second_code.md")
-    doc = build(text, "second_code.md", chunks)
+    doc = build_rules(text, "second_code.md", chunks)
     assert [r.code for r in doc.rules] == ["99912"]
     rules = rules_for(doc, "99912")
     assert rules.add_on
@@ -222,7 +198,7 @@ def test_second_code_page_ignores_example_narratives() -> None:
 
 def test_stand_alone_statement_is_kept_as_provenance() -> None:
     text = (RULES_DIR / "conflict_b.txt").read_text()
-    rules = rules_for(build(text, "conflict_b.txt"), "99980")
+    rules = rules_for(build_rules(text, "conflict_b.txt"), "99980")
     assert not rules.add_on
     assert [p.rule for p in rules.provenance] == ["stand_alone", "excluded"]
 
@@ -230,14 +206,14 @@ def test_stand_alone_statement_is_kept_as_provenance() -> None:
 def test_extraction_is_deterministic_and_pure() -> None:
     text = (RULES_DIR / "second_code.md").read_text()
     chunks = paragraph_chunks(text, "second_code.md")
-    first = build(text, "second_code.md", chunks)
-    assert build(text, "second_code.md", list(reversed(chunks))) == first
+    first = build_rules(text, "second_code.md", chunks)
+    assert build_rules(text, "second_code.md", list(reversed(chunks))) == first
 
 
 def test_no_rules_from_an_empty_or_ruleless_page() -> None:
-    assert build("", "empty.txt", []).rules == []
+    assert build_rules("", "empty.txt", []).rules == []
     text = "Widget care\n\nA widget should be cleaned with 99970 solution every day."
-    assert build(text, "care.txt").rules == []
+    assert build_rules(text, "care.txt").rules == []
 
 
 def test_section_marks() -> None:
@@ -273,7 +249,7 @@ def test_examples_section_and_letter_labels() -> None:
         "A surgeon reports 99912 with 99920 during a gadget repair.\n\n"
         "Billing tips\n\nReport 99912 with 99902 as well.\n"
     )
-    doc = build(text, "tips.md")
+    doc = build_rules(text, "tips.md")
     assert [ex.codes for ex in doc.examples] == [["99901", "99912"], ["99912", "99920"]]
     # Sentences in the examples section state no rules; the next section does again.
     assert rules_for(doc, "99912").primary_codes == ["99901", "99902"]

@@ -8,33 +8,11 @@ from pathlib import Path
 import pytest
 
 from knowledge.__main__ import load_from_registry, main
-from knowledge.models import Chunk, DocumentRules, SourceDocument
-from knowledge.rule_extract import extract_rules
-from knowledge.sentences import paragraph_spans
-
-RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
-
-
-def build(name: str) -> DocumentRules:
-    text = (RULES_DIR / name).read_text()
-    chunks = [
-        Chunk(
-            chunk_id=f"{name}#{i}",
-            doc_id=name,
-            source=name,
-            position=i,
-            text=text[s:e],
-            start=s,
-            end=e,
-        )
-        for i, (s, e) in enumerate(paragraph_spans(text))
-    ]
-    doc = SourceDocument(doc_id=name, source=name, content_hash="0", text=text)
-    return extract_rules(doc, chunks)
-
+from knowledge.models import DocumentRules
+from tests.support.rules import fixture_rules
 
 DOCS = [
-    build(n) for n in ("manual_style.txt", "second_code.md", "conflict_a.txt", "conflict_b.txt")
+    fixture_rules(n) for n in ("manual_style.txt", "second_code.md", "conflict_a.txt", "conflict_b.txt")
 ]
 
 
