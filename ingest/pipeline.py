@@ -16,10 +16,9 @@ from ingest.loaders import iter_paths, load_file
 from knowledge.embedder import Embedder
 from knowledge.errors import IngestError
 from knowledge.library import Library, VectorRecord, embedding_id, sentence_id
-from knowledge.models import Chunk
-from knowledge.sentences import document_header, split_sentences
-from knowledge.models import IngestReport, IngestResult, SourceDocument
+from knowledge.models import Chunk, IngestReport, IngestResult, SourceDocument
 from knowledge.rule_extract import extract_rules
+from knowledge.sentences import document_header, split_sentences
 
 __all__ = [
     "IngestOptions",

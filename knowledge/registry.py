@@ -17,7 +17,7 @@ from pathlib import Path
 from knowledge.errors import ConfigError, UnknownSourceError
 from knowledge.models import Chunk, DocumentRules, SourceDocument
 
-__all__ = ["DocumentRegistry", "REGISTRY_FILE"]
+__all__ = ["REGISTRY_FILE", "DocumentRegistry"]
 
 REGISTRY_FILE = "registry.sqlite"
 

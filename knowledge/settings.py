@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     default_language: str = Field("en", min_length=2, max_length=2)
 
     @model_validator(mode="after")
-    def _check_overlap(self) -> "Settings":
+    def _check_overlap(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError(
                 f"chunk_overlap must be < chunk_size, got {self.chunk_overlap} >= {self.chunk_size}"

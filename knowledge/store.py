@@ -15,10 +15,11 @@ from typing import NamedTuple
 import numpy as np
 
 from knowledge.errors import ConfigError
+
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-import chromadb  # noqa: E402  (telemetry must be off before the import)
-from chromadb.config import Settings as ChromaSettings  # noqa: E402
+import chromadb
+from chromadb.config import Settings as ChromaSettings
 
 __all__ = ["ChromaChunkStore", "VectorRecord"]
 

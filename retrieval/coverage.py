@@ -15,7 +15,7 @@ from retrieval.lexical import LexicalIndex, tokenize
 from retrieval.query import Question
 from retrieval.search import SearchResult
 
-__all__ = ["Thresholds", "refusal_reason"]
+__all__ = ["DEFAULT_THRESHOLDS", "Thresholds", "refusal_reason"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class Thresholds:
     shared_terms: int = 1  # in between: a glossary concept, or a word shared with the quotes
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 def refusal_reason(
     question: Question,
     result: SearchResult,
@@ -35,7 +38,7 @@ def refusal_reason(
     known_codes: set[str],
     is_claim: bool,
     focus_docs: frozenset[str] = frozenset(),
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> tuple[str, dict[str, str]] | None:
     """A refusal message key and its parameters, or None when the materials cover it."""
     if not lexical.chunks:

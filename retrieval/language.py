@@ -78,24 +78,11 @@ _VIETNAMESE = re.compile(r"[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
 # Strong markers for short Latin-script questions: words that are frequent in one language
 # and absent (or rare) in the other Latin-script ones, plus letters typical of one language.
 _MARKER_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("what which who whom whose when where why how does do did is are "
-                    "can could should would must the this that these those with without "
-                    "billed bill billing report reported together allowed need needs for of and "
-                    "about".split()),
-    "es": frozenset("qué cuál cuáles cómo cuándo dónde quién quiénes puedo puede pueden "
-                    "debo debe deben el los las del al junto juntos código códigos también "
-                    "facturar facturo facturarse con cuando requiere necesito hay "
-                    "modificador procedimiento".split()),
-    "fr": frozenset("quel quelle quels quelles est peut peuvent puis dois doit le les des "
-                    "du au aux avec sans facturer facturé ensemble aussi qui quand "
-                    "faut il ce cette ces où".split()),
-    "de": frozenset("welche welcher welches wer wann wie warum ist sind kann können "
-                    "darf dürfen muss müssen der die das den dem und mit ohne nicht "
-                    "abrechnen abgerechnet zusammen auch ein eine einen gibt zusatzcode "
-                    "modifikator modifikatoren eingriff".split()),
-    "tl": frozenset("ba ng mga ang ano anong sino paano kailan saan puwede pwede maaari "
-                    "ito iyan iyon sa na ay hindi po kailangan dapat kasama gamit nito "
-                    "natin ko mo ni".split()),
+    "en": frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are", "can", "could", "should", "would", "must", "the", "this", "that", "these", "those", "with", "without", "billed", "bill", "billing", "report", "reported", "together", "allowed", "need", "needs", "for", "of", "and", "about"]),
+    "es": frozenset(["qué", "cuál", "cuáles", "cómo", "cuándo", "dónde", "quién", "quiénes", "puedo", "puede", "pueden", "debo", "debe", "deben", "el", "los", "las", "del", "al", "junto", "juntos", "código", "códigos", "también", "facturar", "facturo", "facturarse", "con", "cuando", "requiere", "necesito", "hay", "modificador", "procedimiento"]),
+    "fr": frozenset(["quel", "quelle", "quels", "quelles", "est", "peut", "peuvent", "puis", "dois", "doit", "le", "les", "des", "du", "au", "aux", "avec", "sans", "facturer", "facturé", "ensemble", "aussi", "qui", "quand", "faut", "il", "ce", "cette", "ces", "où"]),
+    "de": frozenset(["welche", "welcher", "welches", "wer", "wann", "wie", "warum", "ist", "sind", "kann", "können", "darf", "dürfen", "muss", "müssen", "der", "die", "das", "den", "dem", "und", "mit", "ohne", "nicht", "abrechnen", "abgerechnet", "zusammen", "auch", "ein", "eine", "einen", "gibt", "zusatzcode", "modifikator", "modifikatoren", "eingriff"]),
+    "tl": frozenset(["ba", "ng", "mga", "ang", "ano", "anong", "sino", "paano", "kailan", "saan", "puwede", "pwede", "maaari", "ito", "iyan", "iyon", "sa", "na", "ay", "hindi", "po", "kailangan", "dapat", "kasama", "gamit", "nito", "natin", "ko", "mo", "ni"]),
 }
 _MARKER_CHARS: dict[str, str] = {"es": "¿¡ñ", "de": "ßäöü", "fr": "çœèêëîïûù"}
 

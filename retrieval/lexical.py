@@ -19,8 +19,7 @@ __all__ = ["LexicalIndex", "Sentence", "tokenize"]
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Function words carry no evidence; kept short on purpose (materials are English).
 _STOP = frozenset(
-    "a an and are as at be by can code codes do does for from has have how i if in is it its "
-    "may of on or should that the this to was what when where which who why will with".split()
+    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "code", "codes", "do", "does", "for", "from", "has", "have", "how", "i", "if", "in", "is", "it", "its", "may", "of", "on", "or", "should", "that", "the", "this", "to", "was", "what", "when", "where", "which", "who", "why", "will", "with"]
 )
 
 

@@ -33,27 +33,27 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "The materials say the following about {code}:",
     # refusals and input errors
     "The uploaded materials do not cover this question.",
-    "The uploaded materials do not cover this question. They contain information about: "
-    "{topics}.",
+    ("The uploaded materials do not cover this question. They contain information about: "
+    "{topics}."),
     "The uploaded materials contain no information about code {code}.",
     "The question is empty.",
     "The question is too long (over {limit} characters).",
     "No materials have been uploaded yet.",
     # claim verdicts with an add-on code
-    "Based on the uploaded materials, {codes} can be reported together: {addon} is an add-on "
-    "code and {primary} is listed as a primary procedure for it.",
-    "No. Based on the uploaded materials, {addon} should not be reported with {partner}: the "
-    "materials list {partner} as a code not to be used with {addon}.",
-    "Not as submitted. {addon} is an add-on code and must be reported with a primary "
-    "procedure; none of its listed primary codes ({primaries}) is on the claim.",
+    ("Based on the uploaded materials, {codes} can be reported together: {addon} is an add-on "
+    "code and {primary} is listed as a primary procedure for it."),
+    ("No. Based on the uploaded materials, {addon} should not be reported with {partner}: the "
+    "materials list {partner} as a code not to be used with {addon}."),
+    ("Not as submitted. {addon} is an add-on code and must be reported with a primary "
+    "procedure; none of its listed primary codes ({primaries}) is on the claim."),
     "The uploaded materials hold no pairing rules for the codes on this claim ({codes}).",
     # plain verdicts and findings
     "Based on the uploaded materials, {codes} can be reported together.",
     "No. Based on the uploaded materials, {codes} should not be reported together.",
     "Not as submitted. {addon} is an add-on code and must be reported with a primary procedure.",
     "The uploaded materials hold no pairing rules for these codes.",
-    "{code} is an add-on code: it is reported in addition to a primary procedure, never on its "
-    "own.",
+    ("{code} is an add-on code: it is reported in addition to a primary procedure, never on its "
+    "own."),
     "The materials list these primary procedures for {addon}: {primaries}.",
     "The materials list these codes as not to be used with {addon}: {codes}.",
     "The materials give no rules for {code}.",

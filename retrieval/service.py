@@ -13,7 +13,7 @@ from knowledge.models import Answer, RetrievedChunk, Verdict
 from knowledge.settings import Settings
 from retrieval.answer import fact_answer
 from retrieval.citing import CitationList
-from retrieval.coverage import Thresholds, refusal_reason
+from retrieval.coverage import DEFAULT_THRESHOLDS, Thresholds, refusal_reason
 from retrieval.hints import search_hints
 from retrieval.messages import message
 from retrieval.query import Question, analyze_question
@@ -49,7 +49,7 @@ class Assistant:
         top_k: int = 5,
         max_question_chars: int = 2000,
         default_language: str = "en",
-        thresholds: Thresholds = Thresholds(),
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")

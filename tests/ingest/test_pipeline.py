@@ -100,7 +100,7 @@ def test_upload_name_cannot_escape(lib: Library, fake_embedder) -> None:
 
 def test_cli_json_contract(tmp_path: Path, monkeypatch, capsys, fake_embedder) -> None:
     from ingest import __main__ as cli
-    import knowledge.wiring as wiring
+    from knowledge import wiring
 
     monkeypatch.setattr(wiring, "embedder_from_settings", lambda s: fake_embedder)
     path = _write(tmp_path, "page.md", PAGE)

@@ -136,7 +136,7 @@ def test_check_parses_claim_text(assistant: Assistant) -> None:
 
 def test_cli_ask_json_and_jsonl(tmp_path: Path, assistant: Assistant, monkeypatch, capsys,
                                 fake_embedder) -> None:
-    import knowledge.wiring as wiring
+    from knowledge import wiring
     from retrieval import __main__ as cli
 
     monkeypatch.setattr(wiring, "embedder_from_settings", lambda s: fake_embedder)

@@ -1,0 +1,48 @@
+"""The quality gate: the full system, real model, whole gold set over the seed page + samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.gold import default_gold_files, load_gold
+from eval.metrics import diagnose, score
+from eval.runner import run_eval, to_outcome
+from ingest import sample_materials
+
+# Thresholds on the whole gold set (all languages together).
+MIN_FACT = 0.9
+MIN_VERDICT = 1.0
+MIN_REFUSAL_RECALL = 0.85
+MAX_FALSE_REFUSAL = 0.1
+
+
+@pytest.mark.slow
+def test_full_system_meets_thresholds(
+    seed_path: Path, real_embedder: object, tmp_path: Path
+) -> None:
+    gold = load_gold(default_gold_files())
+    assert gold, "no gold questions under eval/gold/"
+    run = run_eval(
+        gold,
+        ["full"],
+        materials=[seed_path, *sample_materials()],
+        embedder_for=lambda _model: real_embedder,
+        workdir=tmp_path,
+    )
+    assert not run.notes, run.notes  # no material was rejected
+    outcomes = [to_outcome(r) for r in run.systems[0].rows]
+    s = score(outcomes)
+    figures = " ".join(
+        f"{k}={s[k]}"
+        for k in ("fact_accuracy", "verdict_accuracy", "refusal_recall", "false_refusal_rate")
+    )
+    failed = figures + "\n" + "\n".join(f"{o.id}: {diagnose(o)}" for o in outcomes if diagnose(o))
+    assert s["errors"] == 0, failed
+    assert s["fact_accuracy"] is not None and s["fact_accuracy"] >= MIN_FACT, failed
+    assert s["verdict_accuracy"] is None or s["verdict_accuracy"] >= MIN_VERDICT, failed
+    assert s["refusal_recall"] is None or s["refusal_recall"] >= MIN_REFUSAL_RECALL, failed
+    assert s["false_refusal_rate"] is not None and s["false_refusal_rate"] <= MAX_FALSE_REFUSAL, (
+        failed
+    )
