@@ -20,7 +20,10 @@ _CLAIM = re.compile(
     r"(?:\s?[xX×]\s?(\d{1,3}))?(?![0-9A-Za-z])"
 )
 # Numbers that look like an attempt at a code but are not one (a typo: 5076, 507066).
-_NEAR_CODE = re.compile(r"(?<![0-9A-Za-z.,])(\d{4}|\d{6})(?![0-9A-Za-z])")
+_NEAR_CODE = re.compile(r"(?<![0-9A-Za-z.,/:#-])(\d{4}|\d{6})(?![0-9A-Za-z/:-])")
+_DENSE_TERMS = 8
+# An amount of money is a question about payment, whatever the words around it.
+_MONEY = re.compile(r"[$€£¥₩₱]\s?\d|\d\s?[$€£¥₩₱]|\b\d[\d.,]*\s?(?:USD|EUR|usd|eur)\b")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,17 @@ class Question:
     near_codes: tuple[str, ...]
     concepts: tuple[str, ...]
     english_terms: tuple[str, ...]
+
+    @property
+    def dense_text(self) -> str:
+        """What is embedded: the question, with the glossary's English terms as an anchor.
+
+        The materials are mostly English; naming the concepts in English as well moves a
+        question in another language closer to the sentences that answer it.
+        """
+        if not self.english_terms:
+            return self.text
+        return f"{self.text} ({', '.join(self.english_terms[:_DENSE_TERMS])})"
 
     @property
     def terms(self) -> list[str]:
@@ -84,6 +98,13 @@ def analyze_question(
         codes=tuple(codes),
         claim_lines=tuple(lines),
         near_codes=near,
-        concepts=tuple(concepts_in(text, language)),
+        concepts=_concepts(text, language),
         english_terms=tuple(expand_query(text, language)),
     )
+
+
+def _concepts(text: str, language: str) -> tuple[str, ...]:
+    found = list(concepts_in(text, language))
+    if _MONEY.search(text) and "payment" not in found:
+        found.append("payment")
+    return tuple(found)

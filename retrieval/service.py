@@ -89,7 +89,7 @@ class Assistant:
         if self.mode != "bm25" and not view.empty:
             self.library.check_model(embedding_id(self.embedder))
             t = time.perf_counter()
-            vector = self.embedder.embed_query(q.text)
+            vector = self.embedder.embed_query(q.dense_text)
             timings["embed"] = _ms(t)
         t = time.perf_counter()
         hints = search_hints(q, view)
