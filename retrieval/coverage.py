@@ -1,8 +1,8 @@
 """Do the materials cover a question? When not, say so instead of quoting something near.
 
 A wrong answer is worse than no answer: a question is refused when it names a code the
-materials never mention, asks about a topic (a glossary concept) that the pages about its code
-never mention, when no passage is close to it in meaning, or when it is only moderately close
+materials never mention, asks a kind of question (payment, diagnosis codes, medical advice:
+glossary concepts marked "scope") that the pages about its code never address, when no passage is close to it in meaning, or when it is only moderately close
 and shares neither a coding concept nor a word with what would be quoted.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.glossary import concept_terms
+from retrieval.glossary import concept_terms, is_scope_concept
 from retrieval.lexical import LexicalIndex, tokenize
 from retrieval.query import Question
 from retrieval.search import SearchResult
@@ -61,6 +61,8 @@ def refusal_reason(
         else lexical.vocabulary
     )
     for concept in question.concepts:
+        if not is_scope_concept(concept):
+            continue
         terms = concept_terms(concept)
         if terms and not any(_present(t, vocabulary) for t in terms):
             return "The uploaded materials do not cover this question.", {}

@@ -34,7 +34,14 @@ from typing import TYPE_CHECKING, Any
 from knowledge.errors import ConfigError
 from retrieval.language import LANGUAGES, normalize_language
 
-__all__ = ["CONCEPT_IDS", "GLOSSARY_PATH", "concept_terms", "concepts_in", "expand_query"]
+__all__ = [
+    "CONCEPT_IDS",
+    "GLOSSARY_PATH",
+    "concept_terms",
+    "concepts_in",
+    "expand_query",
+    "is_scope_concept",
+]
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.json"
 """The glossary data file."""
@@ -97,6 +104,7 @@ class _Glossary:
     ids: tuple[str, ...]
     english: dict[str, tuple[str, ...]]
     by_lang: dict[str, tuple[_Matcher, ...]]
+    scope: frozenset[str] = frozenset()
 
 
 def _plain(text: str) -> str:
@@ -221,7 +229,8 @@ def _parse(raw: Any) -> _Glossary:
             matchers[lang].extend(_compile(index, lang, t) for t in terms)
         ids.append(cid)
         english[cid] = tuple(concept["en"])
-    return _Glossary(tuple(ids), english, {k: tuple(v) for k, v in matchers.items()})
+    scope = frozenset(c["id"] for c in concepts if c.get("scope") is True)
+    return _Glossary(tuple(ids), english, {k: tuple(v) for k, v in matchers.items()}, scope)
 
 
 def _get() -> _Glossary:
@@ -287,3 +296,10 @@ def concept_terms(concept_id: str) -> list[str]:
     if concept_id not in english:
         raise KeyError(f"unknown glossary concept {concept_id!r}: see retrieval/data/glossary.json")
     return list(english[concept_id])
+
+
+def is_scope_concept(concept_id: str) -> bool:
+    """True for a concept that marks a kind of question of its own (payment, diagnosis codes,
+    medical advice, ...): materials that never mention it do not answer such a question.
+    """
+    return concept_id in _get().scope

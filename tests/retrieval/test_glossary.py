@@ -32,12 +32,13 @@ def test_ids_are_unique_snake_case_and_cover_the_required_concepts() -> None:
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", cid) for cid in IDS)
     assert not set(REQUIRED) - set(IDS)
     assert len(IDS) >= 55
-    assert DATA.keys() == {"concepts"}
+    assert DATA.keys() == {"_about", "concepts"}
 
 
 @pytest.mark.parametrize("concept", CONCEPTS, ids=IDS)
 def test_concept_has_ten_languages_of_clean_unique_terms(concept: dict[str, list[str]]) -> None:
-    assert set(concept) == {"id", *LANGUAGES}
+    assert set(concept) - {"scope"} == {"id", *LANGUAGES}
+    assert concept.get("scope", True) is True
     for lang in LANGUAGES:
         terms = concept[lang]
         assert isinstance(terms, list) and terms, f"{concept['id']}: no {lang} terms"
@@ -247,3 +248,10 @@ def test_malformed_glossary_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -
     for raw in bad_cases:
         with pytest.raises(ConfigError):
             glossary._parse(raw)
+
+
+def test_scope_concepts_mark_kinds_of_question() -> None:
+    from retrieval.glossary import is_scope_concept
+
+    assert is_scope_concept("rvu") and is_scope_concept("icd10")
+    assert not is_scope_concept("modifier") and not is_scope_concept("balloon")
