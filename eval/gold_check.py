@@ -70,8 +70,7 @@ class _TextExtractor(HTMLParser):
     """Visible text of an HTML page; block elements end a line so words never run together."""
 
     _BLOCKS = frozenset(
-        "p div li ul ol br h1 h2 h3 h4 h5 h6 tr td th table section article main header"
-        " footer title blockquote".split()
+        ["p", "div", "li", "ul", "ol", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section", "article", "main", "header", "footer", "title", "blockquote"]
     )
     _SKIP = frozenset({"script", "style", "noscript", "template"})
 

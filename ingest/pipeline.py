@@ -32,6 +32,10 @@ __all__ = [
 
 # Sentences shorter than this are not worth a vector of their own.
 _MIN_SENTENCE_CHARS = 12
+# Every sentence gets two vectors: embedded as a passage and as a query. Question-to-sentence
+# matching is close to symmetric, and the sum of both cosines ranked the right sentence first
+# more often than either alone (visible gold set: dense recall@1 68 -> 74, @3 100 -> 113 of 170).
+_SENTENCE_KINDS = ("sentence", "sentence_q")
 
 
 #: progress(message, done, total): called as files (and embedding batches) complete.
@@ -190,9 +194,10 @@ def vector_records(chunks: Sequence[Chunk], header: str = "") -> list[VectorReco
         out.append(VectorRecord(c.chunk_id, c.doc_id, c.source, "chunk", c.text))
         for start, end in split_sentences(c.text):
             if end - start >= _MIN_SENTENCE_CHARS:
-                sid = sentence_id(c.chunk_id, start, end)
                 text = c.text[start:end] + suffix
-                out.append(VectorRecord(sid, c.doc_id, c.source, "sentence", text))
+                for kind in _SENTENCE_KINDS:
+                    sid = sentence_id(c.chunk_id, start, end, kind)
+                    out.append(VectorRecord(sid, c.doc_id, c.source, kind, text))
     return out
 
 
@@ -203,12 +208,26 @@ def _embed(
     source: str,
     progress: Progress | None,
 ) -> dict[str, np.ndarray]:
-    # A one-sentence chunk and its sentence share a text: embed each text once.
-    texts = sorted({r.text for r in records})
-    by_text: dict[str, np.ndarray] = {}
-    for i in range(0, len(texts), batch_size):
-        part = texts[i : i + batch_size]
-        by_text.update(zip(part, embedder.embed_documents(part), strict=True))
+    # Each text is embedded once per prompt: passage for chunks and sentences, query for the
+    # sentences' query twins.
+    jobs = sorted({(r.kind == "sentence_q", r.text) for r in records})
+    done: dict[tuple[bool, str], np.ndarray] = {}
+    for i in range(0, len(jobs), batch_size):
+        part = jobs[i : i + batch_size]
+        for as_query in (False, True):
+            texts = [t for q, t in part if q == as_query]
+            if texts:
+                vectors = _embed_as_queries(embedder, texts) if as_query else (
+                    embedder.embed_documents(texts)
+                )
+                done.update(zip(((as_query, t) for t in texts), vectors, strict=True))
         if progress:
-            progress(f"embedding {source}", min(i + batch_size, len(texts)), len(texts))
-    return {r.id: by_text[r.text] for r in records}
+            progress(f"embedding {source}", min(i + batch_size, len(jobs)), len(jobs))
+    return {r.id: done[(r.kind == "sentence_q", r.text)] for r in records}
+
+
+def _embed_as_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    batch = getattr(embedder, "embed_queries", None)
+    if callable(batch):
+        return np.asarray(batch(texts))
+    return np.stack([embedder.embed_query(t) for t in texts])

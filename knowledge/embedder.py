@@ -213,3 +213,8 @@ class SentenceTransformerEmbedder:
         """A question -> ``(dim,)`` float32, L2-normalised."""
         loaded = self._ensure_loaded()
         return self._encode(loaded, [text], loaded.query_prompt)[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts embedded the way questions are (the query prompt): ``(n, dim)`` float32."""
+        loaded = self._ensure_loaded()
+        return self._encode(loaded, list(texts), loaded.query_prompt)

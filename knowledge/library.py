@@ -134,12 +134,18 @@ class Library:
         hits = [Hit(chunk=view.chunks[cid], score=s) for cid, s in pairs if cid in view.chunks]
         return hits[:k]
 
-    def sentence_search(self, vector: np.ndarray, k: int, view: LibraryView) -> list[SentenceHit]:
-        """Nearest sentences of ``view``'s chunks, best first."""
+    def sentence_search(
+        self, vector: np.ndarray, k: int, view: LibraryView, kind: str = "sentence"
+    ) -> list[SentenceHit]:
+        """Nearest sentences of ``view``'s chunks, best first.
+
+        ``kind`` "sentence" holds sentences embedded as passages, "sentence_q" the same
+        sentences embedded as queries (question-to-sentence is close to symmetric).
+        """
         if view.empty:
             return []
         out: list[SentenceHit] = []
-        for sid, score in self.vectors.query(vector, k + 20, kind="sentence"):
+        for sid, score in self.vectors.query(vector, k + 20, kind=kind):
             chunk = view.chunks.get(parent_chunk_id(sid))
             span = _span(sid)
             if chunk is not None and span is not None and span[1] <= len(chunk.text):
@@ -248,9 +254,10 @@ def embedding_id(embedder: object) -> str:
     return f"{getattr(embedder, 'name', type(embedder).__name__)}/{getattr(embedder, 'dim', '?')}"
 
 
-def sentence_id(chunk_id: str, start: int, end: int) -> str:
-    """The vector id of the sentence ``chunk.text[start:end]``."""
-    return f"{chunk_id}@{start}-{end}"
+def sentence_id(chunk_id: str, start: int, end: int, kind: str = "sentence") -> str:
+    """The vector id of the sentence ``chunk.text[start:end]`` (``q`` marks the query twin)."""
+    mark = "q" if kind == "sentence_q" else ""
+    return f"{chunk_id}@{mark}{start}-{end}"
 
 
 def parent_chunk_id(vector_id: str) -> str:
@@ -260,7 +267,7 @@ def parent_chunk_id(vector_id: str) -> str:
 
 def _span(vector_id: str) -> tuple[int, int] | None:
     _, _, tail = vector_id.partition("@")
-    start, _, end = tail.partition("-")
+    start, _, end = tail.removeprefix("q").partition("-")
     if not (start.isdigit() and end.isdigit()):
         return None
     return int(start), int(end)

@@ -104,11 +104,21 @@ class HybridSearcher:
 
         best_dense = 0.0
         if self.mode in ("hybrid", "dense") and vector is not None:
-            ranked = []
-            for h in self.library.sentence_search(vector, _POOL, view):
-                e = ev(Sentence(h.chunk, h.start, h.end))
-                e.dense = h.score
-                ranked.append(e.sentence.key)
+            # Both vectors of a sentence: as a passage and as a query; their cosines add up.
+            pools = [
+                self.library.sentence_search(vector, _POOL, view, kind)
+                for kind in ("sentence", "sentence_q")
+            ]
+            floor = [min((h.score for h in pool), default=0.0) for pool in pools]
+            cosines: dict[tuple[str, int, int], list[float]] = {}
+            for i, pool in enumerate(pools):
+                for h in pool:
+                    s = Sentence(h.chunk, h.start, h.end)
+                    cosines.setdefault(s.key, list(floor))[i] = h.score
+                    ev(s)
+            for key, pair in cosines.items():
+                by_key[key].dense = pair[0]  # the passage cosine: what refusals are calibrated on
+            ranked = sorted(cosines, key=lambda k: (-sum(cosines[k]), k))
             sentence_lists.append((_DENSE_WEIGHT, ranked))
             best_dense = max((by_key[k].dense or 0.0 for k in ranked), default=0.0)
             chunk_lists.append([h.chunk.chunk_id for h in self.library.dense_search(vector, 10, view)])

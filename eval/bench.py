@@ -1,0 +1,491 @@
+"""``python -m eval.bench``: speed, memory and ANN-recall figures (printed, not pass/fail).
+
+Figures:
+- cold start in a fresh process: imports, store open, model load, first answer;
+- warm answer latency p50/p95 over the gold questions, and its ratio to one bare query embedding;
+- ingest throughput (chunks/s) and its ratio to the model's raw encode throughput on the same
+  chunk texts (ingest also cleans, chunks, extracts rules and embeds sentences);
+- at 1k/10k/100k chunks: Chroma upsert rate, query latency, ANN recall@10 against exact numpy
+  search, BM25/index warm-up and warm answer latency, peak memory (ru_maxrss).
+
+Scale corpora: embedding 100k chunks on a CPU takes hours, so a pool of real sentences
+(coding-guidance-like text generated from a vocabulary of invented codes) is embedded once;
+each synthetic chunk joins 4-6 pool sentences and its vector is the normalised sum of their
+vectors plus small Gaussian noise; each sentence vector (ingest stores one per sentence too) is
+its pool vector plus noise. Texts and vectors agree, so BM25 and dense search see the same
+corpus; query vectors are real query embeddings. Figures go to stdout and
+``eval/report/bench.json``.
+
+Usage::
+
+    python -m eval.bench                  # sizes 1000,10000,100000
+    python -m eval.bench --quick          # sizes 1000,10000, smaller pool
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from eval.gold import default_gold_files, load_gold
+from eval.metrics import percentile
+from eval.runner import REPO, default_materials
+from ingest import IngestOptions, ingest_paths
+from ingest.pipeline import vector_records
+from knowledge.embedder import Embedder
+from knowledge.library import Library, embedding_id, open_library, parent_chunk_id
+from knowledge.models import Chunk, DocumentRules, SourceDocument
+from knowledge.settings import Settings
+from retrieval.service import Assistant
+
+__all__ = ["main", "synthetic_chunks", "synthetic_questions", "synthetic_sentences"]
+
+# Invented codes only (99xxx), never real CPT data.
+_CODES = [f"99{n:03d}" for n in range(100, 400, 7)]
+_PROCS = [
+    "ureteral stent exchange",
+    "bladder irrigation",
+    "stone fragmentation",
+    "renal biopsy",
+    "balloon dilation",
+    "catheter placement",
+    "cystoscopy",
+    "drain removal",
+    "nephrostomy tube change",
+    "urethral dilation",
+    "imaging guidance",
+    "fluoroscopy",
+]
+_PLACES = [
+    "in the office",
+    "in an outpatient hospital",
+    "during an inpatient stay",
+    "in an ambulatory surgery center",
+    "at the same session",
+    "on the same date of service",
+]
+_DOCS = [
+    "the operative note",
+    "the imaging report",
+    "the referral letter",
+    "the pathology report",
+    "the nursing record",
+    "the discharge summary",
+]
+_MODS = ["-50", "-51", "-52", "-58", "-59", "-76", "-78", "-79"]
+_TEMPLATES = [
+    "Report {c1} together with {c2} when the {p} is performed {w}.",
+    "Do not report {c1} with {c2} for the same session.",
+    "Code {c1} is an add-on code and needs a primary code such as {c2} or {c3}.",
+    "Modifier {m} on {c1} must be supported by {d}.",
+    "The plan pays one unit of {c1} per date of service {w}.",
+    "For {p} use {c1}; for {q} use {c2} instead.",
+    "Prior authorization is required for {c1} when it is done {w}.",
+    "{d} must describe the {p} and the reason it was needed.",
+    "When the {p} is abandoned, report {c1} with modifier {m} and attach {d}.",
+    "Medical necessity for {c1} is shown by symptoms recorded in {d}.",
+]
+_QUESTIONS = [
+    "Can {c1} be reported with {c2}?",
+    "What does {d} need to show for the {p}?",
+    "Which primary codes go with {c1}?",
+    "Is prior authorization needed for {c1} {w}?",
+    "¿Se puede facturar {c1} con {c2}?",
+    "Quelle documentation faut-il pour le code {c1} ?",
+    "Welche Modifikatoren gelten für {c1}?",
+    "{c1} 可以和 {c2} 一起报吗？",
+]
+
+
+def _fill(template: str, rng: np.random.Generator) -> str:
+    c = rng.choice(_CODES, 3, replace=False)
+    p = rng.choice(_PROCS, 2, replace=False)
+    return template.format(
+        c1=c[0],
+        c2=c[1],
+        c3=c[2],
+        p=p[0],
+        q=p[1],
+        w=rng.choice(_PLACES),
+        d=rng.choice(_DOCS),
+        m=rng.choice(_MODS),
+    )
+
+
+def synthetic_sentences(n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` distinct coding-guidance-like sentences about invented codes."""
+    seen: dict[str, None] = {}
+    while len(seen) < n:
+        seen[_fill(_TEMPLATES[int(rng.integers(len(_TEMPLATES)))], rng)] = None
+    return list(seen)
+
+
+def synthetic_questions(n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` questions in several languages about the invented codes."""
+    return [_fill(_QUESTIONS[i % len(_QUESTIONS)], rng) for i in range(n)]
+
+
+def synthetic_chunks(n: int, pool_size: int, rng: np.random.Generator) -> list[list[int]]:
+    """``n`` chunks, each a list of 4-6 pool sentence indices."""
+    return [list(rng.choice(pool_size, int(rng.integers(4, 7)), replace=False)) for _ in range(n)]
+
+
+def _ms_stats(values: Sequence[float]) -> dict[str, float | None]:
+    return {"p50_ms": _r(percentile(values, 50)), "p95_ms": _r(percentile(values, 95))}
+
+
+def _r(x: float | None, nd: int = 2) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def _maxrss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+
+
+def _timed_ms(fn: object, *args: object) -> tuple[object, float]:
+    t0 = time.perf_counter()
+    out = fn(*args)  # type: ignore[operator]
+    return out, (time.perf_counter() - t0) * 1000
+
+
+def _warm_latency(assistant: Assistant, embedder: Embedder, questions: Sequence[str]) -> dict:
+    """Answer latency and bare query-embedding latency, interleaved so load drift hits both."""
+    answers: list[float] = []
+    bare: list[float] = []
+    parts: dict[str, list[float]] = {}
+    for q in questions:
+        answer, ms = _timed_ms(assistant.ask, q)
+        answers.append(ms)
+        for key, value in answer.timings_ms.items():  # type: ignore[attr-defined]
+            parts.setdefault(key, []).append(value)
+        bare.append(_timed_ms(embedder.embed_query, q)[1])
+    a50, e50 = percentile(answers, 50), percentile(bare, 50)
+    return {
+        "questions": len(questions),
+        "answer": _ms_stats(answers),
+        "bare_query_embedding": _ms_stats(bare),
+        "answer_to_embedding_p50": _r(a50 / e50 if a50 and e50 else None),
+        # the service's own split (embed, search, ...); p50 over the questions that had it
+        "answer_parts_p50_ms": {k: _r(percentile(v, 50)) for k, v in sorted(parts.items())},
+    }
+
+
+def bench_materials(
+    embedder: Embedder,
+    settings: Settings,
+    questions: Sequence[str],
+    store: Path,
+    rng: np.random.Generator,
+    extra_chunks: int,
+) -> dict:
+    """Ingest the materials plus synthetic documents; warm latency over ``questions``."""
+    docs = store.parent / "synthetic-docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    sentences = synthetic_sentences(extra_chunks * 5, rng)
+    for i in range(0, len(sentences), 50):  # ~10 chunks a file
+        (docs / f"synthetic-{i // 50:03d}.txt").write_text(
+            "\n\n".join(
+                " ".join(sentences[j : j + 5]) for j in range(i, min(i + 50, len(sentences)), 5)
+            ),
+            encoding="utf-8",
+        )
+    options = IngestOptions(
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        batch_size=settings.embed_batch_size,
+    )
+    library = open_library(store)
+    try:
+        report, ingest_ms = _timed_ms(
+            ingest_paths, [*default_materials(), docs], library, embedder, options
+        )
+        chunks = [c.text for c in library.view().chunks.values()]
+        _, encode_ms = _timed_ms(embedder.embed_documents, chunks)
+        ingest_rate = len(chunks) / (ingest_ms / 1000)
+        encode_rate = len(chunks) / (encode_ms / 1000)
+        assistant = Assistant(library, embedder, mode="hybrid", top_k=settings.top_k)
+        assistant.warm_up()
+        out = {
+            "ingest": {
+                "documents": len(report.documents),
+                "chunks": len(chunks),  # type: ignore[attr-defined]
+                "seconds": _r(ingest_ms / 1000),
+                "chunks_per_s": _r(ingest_rate),
+                "raw_encode_chunks_per_s": _r(encode_rate),
+                "ingest_to_encode": _r(ingest_rate / encode_rate, 3),
+            },
+            "warm": _warm_latency(assistant, embedder, questions),
+        }
+    finally:
+        library.close()
+    return out
+
+
+_COLD = """
+import json, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from knowledge.settings import Settings
+from knowledge.wiring import embedder_from_settings, library_from_settings
+from retrieval.service import Assistant
+t1 = time.perf_counter()
+settings = Settings()
+library = library_from_settings(settings, Path(sys.argv[1])); library.view()
+t2 = time.perf_counter()
+embedder = embedder_from_settings(settings); embedder.embed_query("load")
+t3 = time.perf_counter()
+assistant = Assistant(library, embedder, top_k=settings.top_k); assistant.warm_up()
+t4 = time.perf_counter()
+assistant.ask(sys.argv[2])
+t5 = time.perf_counter()
+library.close()
+print(json.dumps({"imports_s": t1 - t0, "store_open_s": t2 - t1, "model_load_s": t3 - t2,
+                  "index_warm_up_s": t4 - t3, "first_answer_ms": (t5 - t4) * 1000,
+                  "total_s": t5 - t0}))
+"""
+
+
+def bench_cold_start(store: Path, question: str) -> dict:
+    """Cold start measured in a fresh interpreter against an existing store."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", _COLD, str(store), question],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return {k: _r(v, 3) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
+
+
+def _noisy(vecs: np.ndarray, rng: np.random.Generator, sigma: float = 0.02) -> np.ndarray:
+    out = vecs + rng.normal(0, sigma, vecs.shape).astype(np.float32)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _commit_synthetic(
+    library: Library,
+    picks: list[list[int]],
+    pool: list[str],
+    pool_vecs: np.ndarray,
+    name: str,
+    rng: np.random.Generator,
+) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Register documents of 1000 chunks built from pool sentences, as ingest would store them.
+
+    Each chunk gets a vector (its sentences' normalised sum plus noise) and each sentence one
+    (its pool vector plus noise), under the ids ``ingest.pipeline.vector_records`` gives them.
+    Returns ``{"chunk": (ids, vectors), "sentence": (ids, vectors)}`` for exact search.
+    """
+    by_text = {t: i for i, t in enumerate(pool)}
+    kept: dict[str, tuple[list[str], list[np.ndarray]]] = {"chunk": ([], []), "sentence": ([], [])}
+    with library.writing():
+        for d, lo in enumerate(range(0, len(picks), 1000)):
+            source = f"synthetic-{d:04d}.txt"
+            doc_id = hashlib.sha256(source.encode()).hexdigest()[:16]
+            texts = [" ".join(pool[j] for j in p) for p in picks[lo : lo + 1000]]
+            chunks, pos = [], 0
+            for i, text in enumerate(texts):
+                cid = hashlib.sha256(f"{doc_id}:{i}:{text}".encode()).hexdigest()[:24]
+                chunks.append(
+                    Chunk(
+                        chunk_id=cid,
+                        doc_id=doc_id,
+                        source=source,
+                        position=i,
+                        text=text,
+                        start=pos,
+                        end=pos + len(text),
+                    )
+                )
+                pos += len(text) + 2
+            chunk_vecs = _noisy(
+                np.stack([pool_vecs[p].sum(axis=0) for p in picks[lo : lo + 1000]]), rng
+            )
+            own = dict(zip((c.chunk_id for c in chunks), chunk_vecs, strict=True))
+            records = vector_records(chunks)
+            sent = [r for r in records if r.kind == "sentence"]
+            # a sentence the splitter cut differently from the pool falls back to its chunk's vector
+            base = (
+                np.stack(
+                    [
+                        pool_vecs[by_text[r.text]]
+                        if r.text in by_text
+                        else own[parent_chunk_id(r.id)]
+                        for r in sent
+                    ]
+                )
+                if sent
+                else np.zeros((0, pool_vecs.shape[1]), np.float32)
+            )
+            new = {**own, **dict(zip((r.id for r in sent), _noisy(base, rng), strict=True))}
+            for r in records:
+                kept[r.kind][0].append(r.id)
+                kept[r.kind][1].append(new[r.id])
+            doc = SourceDocument(
+                doc_id=doc_id, source=source, content_hash=doc_id, text="\n\n".join(texts)
+            )
+            library.commit(
+                doc, chunks, records, new, DocumentRules(doc_id=doc_id, source=source), name
+            )
+    return {k: (ids, np.stack(v)) for k, (ids, v) in kept.items() if ids}
+
+
+def _ann_recall(
+    library: Library, kind: str, ids: list[str], matrix: np.ndarray, query_vecs: np.ndarray
+) -> tuple[float, float, list[float]]:
+    """Chroma's query (filtered by kind) against exact search: recall@10, similarity ratio, times.
+
+    The ratio (sum of the top-10 similarities Chroma returned / the exact top-10 sum) tells a
+    near-tie swap (ratio ~1.0) from a real miss: pool sentences recur across synthetic chunks.
+    """
+    recalls, ratios, times = [], [], []
+    for q in query_vecs:
+        sims = matrix @ q
+        top = np.argsort(-sims)[:10]
+        pairs, ms = _timed_ms(library.vectors.query, q, 10, kind)
+        times.append(ms)
+        got = [score for _, score in pairs]  # type: ignore[union-attr]
+        recalls.append(len({cid for cid, _ in pairs} & {ids[i] for i in top}) / 10)  # type: ignore[union-attr]
+        ratios.append(sum(got) / float(sims[top].sum()))
+    return float(np.mean(recalls)), float(np.mean(ratios)), times
+
+
+def bench_scale(
+    size: int,
+    pool: list[str],
+    pool_vecs: np.ndarray,
+    questions: list[str],
+    query_vecs: np.ndarray,
+    embedder: Embedder,
+    store: Path,
+    rng: np.random.Generator,
+) -> dict:
+    """Build a ``size``-chunk library from the pool; time it, ANN recall@10, warm answers."""
+    picks = synthetic_chunks(size, len(pool), rng)
+    library = open_library(store)
+    try:
+        kept, build_ms = _timed_ms(
+            _commit_synthetic, library, picks, pool, pool_vecs, embedding_id(embedder), rng
+        )
+        assert isinstance(kept, dict)
+        n_vectors = sum(len(ids) for ids, _ in kept.values())
+        out: dict[str, object] = {
+            "chunks": size,
+            "vectors": n_vectors,
+            "build_s": _r(build_ms / 1000),
+            "vectors_per_s": _r(n_vectors / (build_ms / 1000)),
+        }
+        for kind, (ids, matrix) in kept.items():
+            recall, ratio, times = _ann_recall(library, kind, ids, matrix, query_vecs)
+            out[f"ann_recall@10_{kind}"] = _r(recall, 3)
+            out[f"ann_similarity_ratio@10_{kind}"] = _r(ratio, 4)
+            out[f"chroma_query_{kind}"] = _ms_stats(times)
+        del kept
+        assistant = Assistant(library, embedder, mode="hybrid")
+        _, warm_ms = _timed_ms(assistant.warm_up)
+        out["index_warm_up_s"] = _r(warm_ms / 1000)
+        out["warm"] = _warm_latency(assistant, embedder, questions)
+        out["peak_rss_mb"] = _maxrss_mb()
+        return out
+    finally:
+        library.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks, print the figures and write eval/report/bench.json."""
+    p = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", default="1000,10000,100000", help="chunk counts (comma-separated)")
+    p.add_argument("--quick", action="store_true", help="sizes 1000,10000 and a smaller pool")
+    p.add_argument("--pool", type=int, help="real sentences embedded for the scale corpora (2000)")
+    p.add_argument(
+        "--out", type=Path, default=REPO / "eval" / "report", help="folder for bench.json"
+    )
+    args = p.parse_args(argv)
+    try:
+        sizes = [
+            int(s) for s in ("1000,10000" if args.quick else args.sizes).split(",") if s.strip()
+        ]
+    except ValueError:
+        print(f"--sizes must be comma-separated integers, got {args.sizes!r}", file=sys.stderr)
+        return 2
+    pool_size = args.pool or (500 if args.quick else 2000)
+    settings = Settings()
+    from knowledge.wiring import embedder_from_settings
+
+    embedder = embedder_from_settings(settings)
+    rng = np.random.default_rng(7)
+    gold = [g.question for g in load_gold(default_gold_files())][:60] or synthetic_questions(
+        30, rng
+    )
+    figures: dict[str, object] = {"model": settings.embedding_model, "pool_sentences": pool_size}
+
+    def show(key: str, value: object) -> None:
+        figures[key] = value
+        print(f"{key}: {json.dumps(value, ensure_ascii=False)}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="cptcite-bench-") as tmp:
+        root = Path(tmp)
+        show(
+            "materials",
+            bench_materials(
+                embedder,
+                settings,
+                gold,
+                root / "materials" / "store",
+                rng,
+                extra_chunks=40 if args.quick else 150,
+            ),
+        )
+        show("cold_start", bench_cold_start(root / "materials" / "store", gold[0]))
+        pool = synthetic_sentences(pool_size, rng)
+        pool_out, pool_ms = _timed_ms(embedder.embed_documents, pool)
+        pool_vecs = np.asarray(pool_out, dtype=np.float32)
+        show(
+            "pool_encode",
+            {"sentences": pool_size, "sentences_per_s": _r(pool_size / (pool_ms / 1000))},
+        )
+        questions = synthetic_questions(30, rng)
+        query_vecs = np.stack([embedder.embed_query(q) for q in questions])
+        scale = []
+        for size in sizes:
+            scale.append(
+                bench_scale(
+                    size,
+                    pool,
+                    pool_vecs,
+                    questions,
+                    query_vecs,
+                    embedder,
+                    root / f"scale-{size}",
+                    rng,
+                )
+            )
+            show(f"scale_{size}", scale[-1])
+    figures["peak_rss_mb"] = _maxrss_mb()
+    print(f"peak_rss_mb: {figures['peak_rss_mb']}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench.json").write_text(
+        json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    print(f"written to {args.out / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Load gold Q&A (JSON Lines, schema in CONTRACT.md "Evaluate") into frozen records.
+
+Validation of the files against the materials lives in ``eval/gold_check.py``; this module
+only parses, and raises GoldError with ``file:line`` on anything it cannot use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["GOLD_DIR", "GoldError", "GoldItem", "default_gold_files", "load_gold"]
+
+GOLD_DIR = Path(__file__).resolve().parent / "gold"
+
+
+class GoldError(ValueError):
+    """A gold file cannot be read or a line does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """One gold question."""
+
+    id: str
+    lang: str
+    question: str
+    answerable: bool
+    evidence: tuple[str, ...]
+    contains: tuple[str, ...]
+    verdict: str | None
+    codes: tuple[str, ...]
+    file: str = ""
+
+
+def default_gold_files() -> list[Path]:
+    """Every ``eval/gold/*.jsonl``, sorted by name."""
+    return sorted(GOLD_DIR.glob("*.jsonl"))
+
+
+def _str_tuple(obj: dict, key: str, where: str) -> tuple[str, ...]:
+    value = obj.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise GoldError(f"{where}: {key!r} must be a list of strings")
+    return tuple(value)
+
+
+def _parse(obj: object, where: str, file: str) -> GoldItem:
+    if not isinstance(obj, dict):
+        raise GoldError(f"{where}: a line must be a JSON object")
+    for key in ("id", "lang", "question"):
+        if not isinstance(obj.get(key), str) or not obj[key].strip():
+            raise GoldError(f"{where}: {key!r} must be a non-empty string")
+    if not isinstance(obj.get("answerable"), bool):
+        raise GoldError(f"{where}: 'answerable' must be true or false")
+    verdict = obj.get("verdict")
+    if verdict is not None and not isinstance(verdict, str):
+        raise GoldError(f"{where}: 'verdict' must be null or a string")
+    return GoldItem(
+        id=obj["id"],
+        lang=obj["lang"],
+        question=obj["question"],
+        answerable=obj["answerable"],
+        evidence=_str_tuple(obj, "evidence", where),
+        contains=_str_tuple(obj, "contains", where),
+        verdict=verdict,
+        codes=_str_tuple(obj, "codes", where),
+        file=file,
+    )
+
+
+def load_gold(paths: Iterable[str | Path]) -> list[GoldItem]:
+    """Read gold JSONL files in order; blank lines are skipped; ids must be unique.
+
+    Raises:
+        GoldError: a file is missing or unreadable, a line is not valid, or an id repeats.
+    """
+    items: list[GoldItem] = []
+    seen: dict[str, str] = {}
+    for raw in paths:
+        path = Path(raw)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GoldError(
+                f"cannot read gold file {path}: {exc}; pass an existing --gold FILE"
+            ) from exc
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.name}:{number}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GoldError(f"{where}: not valid JSON ({exc.msg})") from exc
+            item = _parse(obj, where, path.name)
+            if item.id in seen:
+                raise GoldError(f"{where}: duplicate id {item.id!r} (first at {seen[item.id]})")
+            seen[item.id] = where
+            items.append(item)
+    return items
