@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
+from knowledge.codes import codes_in as find_code_strings
 from knowledge.library import LibraryView
 from knowledge.models import Chunk
 from knowledge.sentences import split_sentences
@@ -68,6 +69,10 @@ class LexicalIndex:
         self.sentences: list[Sentence] = [
             Sentence(c, s, e) for c in self.chunks for s, e in split_sentences(c.text)
         ]
+        self._naming: dict[str, list[Sentence]] = {}
+        for s in self.sentences:
+            for code in dict.fromkeys(find_code_strings(s.text)):
+                self._naming.setdefault(code, []).append(s)
         self._sent = _bm25([s.text for s in self.sentences])
         self._chunk = _bm25([c.text for c in self.chunks])
         self.vocabulary: set[str] = set()
@@ -76,6 +81,10 @@ class LexicalIndex:
             words = tokenize(s.text)
             self.vocabulary.update(words)
             self.doc_vocabulary.setdefault(s.chunk.doc_id, set()).update(words)
+
+    def sentences_naming(self, code: str) -> list[Sentence]:
+        """Sentences in which ``code`` is written, in library order."""
+        return self._naming.get(code, [])
 
     def search_sentences(self, terms: Sequence[str], k: int) -> list[tuple[Sentence, float]]:
         """Top ``k`` sentences for the query tokens (positive scores only), best first."""

@@ -137,12 +137,12 @@ class HybridSearcher:
         wanted = set(question.codes) - hints.subject_codes
         if wanted and self.mode == "hybrid":
             # A code in the question must pull the sentences that name it.
-            ranked = []
-            for s in lex.sentences:
-                if any(code in s.text for code in wanted):
-                    e = ev(s)
-                    e.code_match = True
-                    ranked.append(s.key)
+            named: dict[tuple[str, int, int], None] = {}
+            for code in sorted(wanted):
+                for s in lex.sentences_naming(code):
+                    ev(s).code_match = True
+                    named[s.key] = None
+            ranked = list(named)
             ranked.sort(key=lambda k: -sum(c in by_key[k].sentence.text for c in wanted))
             # A nudge, not a verdict: a page names its own code in many sentences.
             sentence_lists.append((_CODE_WEIGHT, ranked))

@@ -23,6 +23,7 @@ import pytest
 
 from ingest import IngestOptions, ingest_bytes, ingest_paths, sample_materials
 from knowledge.errors import QuestionError
+from knowledge.store import KINDS
 from knowledge.library import Library, open_library
 from knowledge.models import Answer
 
@@ -189,8 +190,11 @@ def all_stored_texts(lib: Library) -> list[str]:
     """Document texts, chunk texts and the texts kept beside the vectors in Chroma."""
     docs = [d.text for d in lib.registry.documents()]
     chunks = [c.text for c in lib.registry.chunks()]
-    got = lib.vectors._collection().get(include=["documents"])  # test-only peek at Chroma
-    return docs + chunks + [t or "" for t in got["documents"] or []]
+    stored = []
+    for kind in KINDS:  # test-only peek at Chroma
+        got = lib.vectors._collection(kind).get(include=["documents"])
+        stored += [t or "" for t in got["documents"] or []]
+    return docs + chunks + stored
 
 
 def test_hostile_files_through_the_cli(tmp_path: Path, fake_embedder, invariants, run_python,
@@ -229,7 +233,11 @@ def test_hostile_files_through_the_cli(tmp_path: Path, fake_embedder, invariants
         accepted = {n for n, (s, _) in EXPECTED.items() if s == "added"}
         samples = {p.name for p in sample_materials()}
         assert {d.source for d in lib.registry.documents()} == accepted | samples
-        meta = lib.vectors._collection().get(include=["metadatas"])["metadatas"] or []
+        meta = [
+            m
+            for kind in KINDS
+            for m in lib.vectors._collection(kind).get(include=["metadatas"])["metadatas"] or []
+        ]
         assert {m["source"] for m in meta} == accepted | samples  # no vector of a rejected file
         invariants.consistent(lib)
         invariants.whole_versions(lib)
