@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from knowledge.codes import codes_in
 from retrieval.citing import CitationList
 from retrieval.messages import message
 from retrieval.search import Evidence, SearchResult
@@ -12,6 +13,8 @@ _MAX_SENTENCES = 3
 _MIN_CHARS = 20
 # A further sentence is quoted only when it scores close to the best one.
 _KEEP_RATIO = 0.7
+_HEADING_MAX = 100
+_SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
 
 def select_evidence(
@@ -26,6 +29,7 @@ def select_evidence(
         e
         for e in result.sentences
         if len(e.sentence.text.strip()) >= _MIN_CHARS
+        and not _is_heading(e.sentence.text)
         and (not focus_docs or e.sentence.chunk.doc_id in focus_docs)
     ]
     if not usable:
@@ -44,6 +48,16 @@ def select_evidence(
             chosen.append(e)
             seen.add(text)
     return chosen
+
+
+def _is_heading(text: str) -> bool:
+    """A title or heading line: it names a topic, it does not say anything about it."""
+    text = text.strip()
+    if text.startswith("#"):
+        return True
+    if len(text) >= _HEADING_MAX or text.endswith(_SENTENCE_ENDS):
+        return False
+    return not codes_in(text)
 
 
 def fact_answer(

@@ -31,6 +31,8 @@ RULE_CONCEPTS: dict[str, str] = {
     "bilateral": "modifier",
     "distinct_service": "modifier",
 }
+#: Concepts that say nothing about the subject of a question (its form, the code's words).
+_NEUTRAL = frozenset({"description", "included"})
 _WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
 
 
@@ -54,6 +56,10 @@ def negated(question: Question) -> bool:
 
 
 def _kinds(question: Question) -> list[str]:
+    # A question that is also about something else (documentation, imaging, ...) is not a
+    # question about the rule it happens to mention ("what documents justify the add-on?").
+    if any(c not in RULE_CONCEPTS and c not in _NEUTRAL for c in question.concepts):
+        return []
     kinds: list[str] = []
     for concept in question.concepts:
         kind = RULE_CONCEPTS.get(concept)
