@@ -18,7 +18,7 @@ from retrieval.lexical import tokenize
 from retrieval.query import Question
 from retrieval.search import SearchHints
 
-__all__ = ["RULE_CONCEPTS", "search_hints"]
+__all__ = ["RULE_CONCEPTS", "about_rules_only", "names_other_work", "negated", "search_hints"]
 
 #: Glossary concept -> the kind of rule a question naming it asks about.
 RULE_CONCEPTS: dict[str, str] = {
@@ -31,6 +31,11 @@ RULE_CONCEPTS: dict[str, str] = {
     "bilateral": "modifier",
     "distinct_service": "modifier",
 }
+_OTHER_WORK = frozenset({
+    "access_route", "diagnostic_imaging", "imaging_studies",
+    "imaging_guidance", "supervision_interpretation", "documentation", "operative_note",
+    "anesthesia", "catheter", "guidewire", "pre_post_imaging", "unit_limit",
+})
 #: Concepts that say nothing about the subject of a question (its form, the code's words).
 _NEUTRAL = frozenset({"description", "included"})
 _WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
@@ -55,10 +60,23 @@ def negated(question: Question) -> bool:
     return False
 
 
+def about_rules_only(question: Question) -> bool:
+    """False when the question is also about something else (documentation, access, imaging):
+    then it is not a question about the coding rule it happens to mention ("what documents
+    justify the add-on?", "is the access coded on its own or rolled into 50706?").
+    """
+    return all(c in RULE_CONCEPTS or c in _NEUTRAL for c in question.concepts)
+
+
+def names_other_work(question: Question) -> bool:
+    """True when the question names work that could itself be coded or "reported on its own"
+    (access, imaging, anesthesia, documentation, ...): "alone" may then be about that work.
+    """
+    return any(c in _OTHER_WORK for c in question.concepts)
+
+
 def _kinds(question: Question) -> list[str]:
-    # A question that is also about something else (documentation, imaging, ...) is not a
-    # question about the rule it happens to mention ("what documents justify the add-on?").
-    if any(c not in RULE_CONCEPTS and c not in _NEUTRAL for c in question.concepts):
+    if not about_rules_only(question):
         return []
     kinds: list[str] = []
     for concept in question.concepts:

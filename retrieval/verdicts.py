@@ -12,6 +12,7 @@ from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
 from knowledge.models import AuditFinding, Provenance, Verdict
 from retrieval.citing import CitationList
+from retrieval.hints import names_other_work
 from retrieval.messages import message
 from retrieval.query import Question
 
@@ -50,7 +51,12 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
     if len(question.codes) == 1:
         rules = {r.code: r for r in view.rules}
         code = question.codes[0]
-        if code in rules and rules[code].add_on and _says_alone(question):
+        if (
+            code in rules
+            and rules[code].add_on
+            and _says_alone(question)
+            and not names_other_work(question)
+        ):
             return list(question.claim_lines)
     return None
 

@@ -155,3 +155,11 @@ def test_cli_ask_json_and_jsonl(tmp_path: Path, assistant: Assistant, monkeypatc
     assert len(lines) == 2 and lines[1]["refused"] is True
     assert cli.main(["ask", "--store", store, ""]) == 2
     assert cli.main(["ask", "--store", store, "--lang", "xx", "hello there"]) == 1
+
+
+def test_alone_about_other_work_is_not_a_claim(assistant: Assistant) -> None:
+    # "on its own" is about the access here, not about the add-on code.
+    answer = assistant.ask(
+        "Is the percutaneous access coded on its own, or is it rolled into 99931?"
+    )
+    assert answer.verdict is None
