@@ -47,6 +47,7 @@ from knowledge.embedder import Embedder
 from knowledge.library import Library, embedding_id, open_library, parent_chunk_id
 from knowledge.models import Chunk, DocumentRules, SourceDocument
 from knowledge.settings import Settings
+from knowledge.store import KINDS
 from retrieval.service import Assistant
 
 __all__ = ["main", "synthetic_chunks", "synthetic_questions", "synthetic_sentences"]
@@ -290,10 +291,10 @@ def _commit_synthetic(
 
     Each chunk gets a vector (its sentences' normalised sum plus noise) and each sentence one
     (its pool vector plus noise), under the ids ``ingest.pipeline.vector_records`` gives them.
-    Returns ``{"chunk": (ids, vectors), "sentence": (ids, vectors)}`` for exact search.
+    Returns ``{kind: (ids, vectors)}`` for exact search, one entry per vector kind.
     """
     by_text = {t: i for i, t in enumerate(pool)}
-    kept: dict[str, tuple[list[str], list[np.ndarray]]] = {"chunk": ([], []), "sentence": ([], [])}
+    kept: dict[str, tuple[list[str], list[np.ndarray]]] = {k: ([], []) for k in KINDS}
     with library.writing():
         for d, lo in enumerate(range(0, len(picks), 1000)):
             source = f"synthetic-{d:04d}.txt"
@@ -319,7 +320,7 @@ def _commit_synthetic(
             )
             own = dict(zip((c.chunk_id for c in chunks), chunk_vecs, strict=True))
             records = vector_records(chunks)
-            sent = [r for r in records if r.kind == "sentence"]
+            sent = [r for r in records if r.kind != "chunk"]  # both sentence kinds
             # a sentence the splitter cut differently from the pool falls back to its chunk's vector
             base = (
                 np.stack(

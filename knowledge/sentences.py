@@ -237,7 +237,7 @@ def document_header(text: str, limit: int = 120) -> str:
     and search treats its words as the page's topic.
     """
     header = ""
-    for start, end in split_sentences(text):
+    for start, end in split_sentences(text[: limit * 8]):  # the opening is all it needs
         if len(header) >= limit:
             break
         header = f"{header} {text[start:end]}".strip()

@@ -123,7 +123,7 @@ def _topic_terms(question: Question, view: LibraryView, focus: frozenset[str]) -
     terms = set(question.terms)
     best: tuple[int, frozenset[str]] = (1, frozenset())
     for doc in view.documents:
-        head = frozenset(tokenize(document_header(doc.text, 200))) & terms
+        head = frozenset(tokenize(document_header(doc.text[:1000], 200))) & terms
         if doc.doc_id in focus:
             return head
         if len(head) > best[0]:

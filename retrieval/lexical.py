@@ -108,5 +108,8 @@ def _top(index: bm25s.BM25 | None, terms: Sequence[str], k: int) -> list[tuple[i
     if index is None or not terms:
         return []
     scores = np.asarray(index.get_scores(list(terms)), dtype=np.float64)
-    order = sorted(np.flatnonzero(scores > 0), key=lambda i: (-scores[i], i))
-    return [(int(i), float(scores[i])) for i in order[:k]]
+    hits = np.flatnonzero(scores > 0)
+    if len(hits) > k:  # keep the k best (ties at the edge resolved by the sort below)
+        hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+    order = sorted(hits.tolist(), key=lambda i: (-scores[i], i))
+    return [(i, float(scores[i])) for i in order[:k]]
