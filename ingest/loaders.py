@@ -10,10 +10,9 @@ Decisions:
   (short Western text fools the detector; Central European cp1250 text loses), and mostly-valid UTF-8 with a
   few broken bytes stays UTF-8 (U+FFFD for the broken bytes). NUL bytes, or more than 5 %
   control or undecodable characters, mean a binary file and are refused.
-- HTML: trafilatura finds the main text (scripts, styles, iframes, objects and templates are
-  pruned first; navigation and footers are left out); headings, paragraphs, list items and
-  table rows become lines, blocks are separated by blank lines. When trafilatura finds nothing, a plain ``html.parser`` walk that
-  drops script/style/nav/footer/iframe/... is used instead.
+- HTML: decoded like text, but a ``<meta charset>`` in the first 4 KB is tried before UTF-8;
+  the text and title come from ``ingest.html_text`` (trafilatura, with a plain ``html.parser``
+  fallback).
 - PDF: pypdf. A PDF encrypted with an empty user password (only permissions set) opens in
   every viewer, so it is read; any other encrypted PDF is refused. A file without the
   ``%%EOF`` marker near its end is refused as truncated, even if pypdf could recover a part.
@@ -31,20 +30,19 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
 import charset_normalizer
 import docx
 import pypdf
-import trafilatura
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 from pypdf.errors import DependencyError, PyPdfError
 
+from ingest.html_text import extract_html_text
 from knowledge.errors import IngestError
 
 __all__ = ["SUPPORTED_SUFFIXES", "LoadedText", "iter_paths", "load_file"]
@@ -62,10 +60,6 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
 )
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-# Pruned before trafilatura reads a page: on short pages it would keep an iframe's fallback
-# text (and a script is never material).
-_HTML_PRUNE = [f"//{tag}" for tag in ("script", "style", "noscript", "template", "iframe",
-                                      "frame", "object", "embed", "applet")]
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # pypdf raises more than its own errors on broken files.
 _PDF_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError,
@@ -219,95 +213,8 @@ def _load_html(path: Path, raw: bytes) -> LoadedText:
     html = _decode(raw, declared.group(1).decode("ascii") if declared else None)
     if html is None or _looks_binary(html):
         raise IngestError(path, "not a readable HTML file (binary content)")
-    doc = trafilatura.bare_extraction(
-        html, favor_recall=True, include_comments=False, include_tables=True,
-        include_formatting=False, include_links=False, include_images=False, with_metadata=True,
-        prune_xpath=_HTML_PRUNE,
-    )
-    blocks = _tree_blocks(doc.body) if doc is not None and doc.body is not None else []
-    text = "\n\n".join(blocks)
-    title = (doc.title if doc is not None else None) or ""
-    if not text or not title:
-        fallback = _HtmlText()
-        fallback.feed(html)
-        fallback.close()
-        text, title = text or fallback.text(), title or fallback.title()
-    return LoadedText(text, "text/html", title.strip())
-
-
-def _tree_blocks(body: etree._Element) -> list[str]:
-    """Turn trafilatura's XML (head, p, list/item, table/row/cell, quote, code) into blocks."""
-    blocks: list[str] = []
-    for el in body:
-        if el.tag == "list":
-            lines = [f"- {_inline(item)}" for item in el.iter("item") if _inline(item)]
-            block = "\n".join(lines)
-        elif el.tag == "table":
-            rows = (" | ".join(_inline(c) for c in row.iter("cell")) for row in el.iter("row"))
-            block = "\n".join(r for r in rows if r.strip(" |"))
-        else:
-            block = _inline(el)
-        if block.strip():
-            blocks.append(block.strip())
-    return blocks
-
-
-def _inline(el: etree._Element) -> str:
-    parts = [el.text or ""]
-    for child in el:
-        parts.append("\n" if child.tag == "lb" else _inline(child))
-        parts.append(child.tail or "")
-    return re.sub(r"[^\S\n]+", " ", "".join(parts)).strip()
-
-
-class _HtmlText(HTMLParser):
-    """Plain-text fallback: block tags become line breaks; chrome and code are dropped."""
-
-    _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "nav", "footer",
-                       "header", "aside", "form", "button", "svg", "select", "object", "head"})
-    _BLOCK = frozenset({"p", "div", "section", "article", "main", "li", "tr", "table", "ul", "ol",
-                        "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self._parts: list[str] = []
-        self._skip = 0
-        self._in = {"title": False, "h1": False}
-        self._found = {"title": "", "h1": ""}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._in:
-            self._in[tag] = True
-        if tag in self._SKIP:
-            self._skip += 1
-        elif tag in self._BLOCK:
-            self._parts.append("\n\n")
-        elif tag in ("br", "td", "th"):
-            self._parts.append("\n" if tag == "br" else " | ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._in:
-            self._in[tag] = False
-        if tag in self._SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCK:
-            self._parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        for tag, inside in self._in.items():
-            if inside and not self._found[tag]:
-                self._found[tag] = data.strip()
-        if not self._skip:
-            self._parts.append(data)
-
-    def text(self) -> str:
-        """The collected text, one blank line between blocks."""
-        lines = (re.sub(r"[^\S\n]+", " ", ln).strip(" |") for ln in "".join(self._parts).split("\n"))
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-    def title(self) -> str:
-        """The <title>, else the first <h1>."""
-        return self._found["title"] or self._found["h1"]
+    text, title = extract_html_text(html)
+    return LoadedText(text, "text/html", title)
 
 
 # --- pdf -------------------------------------------------------------------------------

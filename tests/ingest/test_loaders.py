@@ -173,9 +173,9 @@ def test_html_keeps_main_text_and_drops_page_chrome(data_dir: Path) -> None:
 
 
 def test_html_falls_back_to_the_plain_parser(data_dir: Path, monkeypatch) -> None:
-    from ingest import loaders
+    from ingest import html_text
 
-    monkeypatch.setattr(loaders.trafilatura, "bare_extraction", lambda *a, **k: None)
+    monkeypatch.setattr(html_text.trafilatura, "bare_extraction", lambda *a, **k: None)
     loaded = load(data_dir / "ingest" / "page.html")
     assert loaded.title == "Widget coding notes"
     for marker in ("STYLE", "SCRIPT", "SCRIPT2", "NAV", "HEADER", "ONCLICK", "IFRAME", "FOOTER"):

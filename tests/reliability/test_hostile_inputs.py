@@ -23,9 +23,9 @@ import pytest
 
 from ingest import IngestOptions, ingest_bytes, ingest_paths, sample_materials
 from knowledge.errors import QuestionError
-from knowledge.store import KINDS
 from knowledge.library import Library, open_library
 from knowledge.models import Answer
+from knowledge.store import KINDS
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CPTCITE_TEST_CHROMA") == "server",

@@ -1,0 +1,124 @@
+"""Turn an HTML page (already decoded to ``str``) into plain text and a title. Pure; no I/O.
+
+trafilatura finds the main text (scripts, styles, iframes, objects and templates are pruned
+first; navigation and footers are left out); headings, paragraphs, list items and table rows
+become lines, blocks are separated by blank lines. When trafilatura finds nothing, a plain
+``html.parser`` walk that drops script/style/nav/footer/iframe/... is used instead. The title is
+trafilatura's, else the ``<title>``, else the first ``<h1>``.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import NamedTuple
+
+import trafilatura
+from lxml import etree
+
+__all__ = ["HtmlText", "extract_html_text"]
+
+# Pruned before trafilatura reads a page: on short pages it would keep an iframe's fallback
+# text (and a script is never material).
+_HTML_PRUNE = [f"//{tag}" for tag in ("script", "style", "noscript", "template", "iframe",
+                                      "frame", "object", "embed", "applet")]
+
+
+class HtmlText(NamedTuple):
+    """Text and title extracted from one HTML page (title stripped; either may be empty)."""
+
+    text: str
+    title: str
+
+
+def extract_html_text(html: str) -> HtmlText:
+    """The main text of ``html`` (blocks joined by blank lines) and its title."""
+    doc = trafilatura.bare_extraction(
+        html, favor_recall=True, include_comments=False, include_tables=True,
+        include_formatting=False, include_links=False, include_images=False, with_metadata=True,
+        prune_xpath=_HTML_PRUNE,
+    )
+    blocks = _tree_blocks(doc.body) if doc is not None and doc.body is not None else []
+    text = "\n\n".join(blocks)
+    title = (doc.title if doc is not None else None) or ""
+    if not text or not title:
+        fallback = _HtmlText()
+        fallback.feed(html)
+        fallback.close()
+        text, title = text or fallback.text(), title or fallback.title()
+    return HtmlText(text, title.strip())
+
+
+def _tree_blocks(body: etree._Element) -> list[str]:
+    """Turn trafilatura's XML (head, p, list/item, table/row/cell, quote, code) into blocks."""
+    blocks: list[str] = []
+    for el in body:
+        if el.tag == "list":
+            lines = [f"- {_inline(item)}" for item in el.iter("item") if _inline(item)]
+            block = "\n".join(lines)
+        elif el.tag == "table":
+            rows = (" | ".join(_inline(c) for c in row.iter("cell")) for row in el.iter("row"))
+            block = "\n".join(r for r in rows if r.strip(" |"))
+        else:
+            block = _inline(el)
+        if block.strip():
+            blocks.append(block.strip())
+    return blocks
+
+
+def _inline(el: etree._Element) -> str:
+    parts = [el.text or ""]
+    for child in el:
+        parts.append("\n" if child.tag == "lb" else _inline(child))
+        parts.append(child.tail or "")
+    return re.sub(r"[^\S\n]+", " ", "".join(parts)).strip()
+
+
+class _HtmlText(HTMLParser):
+    """Plain-text fallback: block tags become line breaks; chrome and code are dropped."""
+
+    _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "nav", "footer",
+                       "header", "aside", "form", "button", "svg", "select", "object", "head"})
+    _BLOCK = frozenset({"p", "div", "section", "article", "main", "li", "tr", "table", "ul", "ol",
+                        "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._parts: list[str] = []
+        self._skip = 0
+        self._in = {"title": False, "h1": False}
+        self._found = {"title": "", "h1": ""}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._in:
+            self._in[tag] = True
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self._parts.append("\n\n")
+        elif tag in ("br", "td", "th"):
+            self._parts.append("\n" if tag == "br" else " | ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._in:
+            self._in[tag] = False
+        if tag in self._SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCK:
+            self._parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        for tag, inside in self._in.items():
+            if inside and not self._found[tag]:
+                self._found[tag] = data.strip()
+        if not self._skip:
+            self._parts.append(data)
+
+    def text(self) -> str:
+        """The collected text, one blank line between blocks."""
+        lines = (re.sub(r"[^\S\n]+", " ", ln).strip(" |") for ln in "".join(self._parts).split("\n"))
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+    def title(self) -> str:
+        """The <title>, else the first <h1>."""
+        return self._found["title"] or self._found["h1"]

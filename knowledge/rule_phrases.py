@@ -1,0 +1,161 @@
+"""Rule phrases in one sentence: which codes a sentence says are add-on, primary, excluded,
+see-also or modifier-bearing, and for which subject code.
+
+The subject is a code written before the rule phrase ("Use 99930 in conjunction with ...",
+"Do not report 99930 with ...", "Code 99930 is an add-on code"); otherwise, when the sentence
+refers back ("This code", "It", an imperative "(Use in conjunction with ...)"), the ``context``
+code the caller passes (the code of the section the sentence sits in). A sentence with a noun
+subject that is no code ("Imaging should be reported with ...") gives no rule.
+
+What is read: add-on status (and an explicit stand-alone statement, kept as provenance rule
+``stand_alone`` so that merging can flag a conflict), primary codes ("should be used with",
+"Use X in conjunction with", "may be billed together with", "accepts X with"), excluded codes
+(the same with a negation: not, never, cannot, denies, mutually exclusive), see-also lists
+("For <situation>, use/see <codes>", the situation kept as ``when``), and modifiers ("-50
+(bilateral procedure)", "modifier RT") with the meaning given in parentheses. Codes are
+exactly those written (``knowledge.codes``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from knowledge.codes import find_codes, read_code_list
+
+__all__ = ["SentenceRule", "read_sentence"]
+
+_I = re.IGNORECASE
+_STAND_ALONE = re.compile(r"\bis\s+(?:a\s+stand-?\s?alone|not\s+an?\s+add-?\s?on)\b", _I)
+_ADD_ON = [
+    re.compile(r"\b(?:is|as)\s+an?\s+(?:\w+\s+)?add-?\s?on\s+(?:code|procedure|service|to)\b", _I),
+    re.compile(r"\blist(?:ed)?\s+separately\s+in\s+addition\s+to\b", _I),
+    re.compile(
+        r"\b(?:must|should|shall|can|may|is\s+to|are\s+to)\s+(?:only\s+)?be\s+"
+        r"(?:reported|billed|used|coded|listed|submitted)\s+(?:only\s+)?"
+        r"(?:in\s+conjunction\s+with|together\s+with|along\s+with|with|in\s+addition\s+to)\s+"
+        r"(?:(?:a|an|the|its|an\s+appropriate)\s+)?(?:code\s+for\s+(?:a\s+|the\s+)?)?"
+        r"(?:primary|main|base|parent)\s+(?:procedure|service|code)",
+        _I,
+    ),
+]
+_LINK = re.compile(
+    r"\b(?:in\s+conjunction\s+with|together\s+with|along\s+with|in\s+addition\s+to|with)\s+", _I
+)
+_VERB = re.compile(
+    r"\b(?:use[ds]?|report(?:s|ed)?|bill(?:s|ed)?|coded|list(?:s|ed)?|submit(?:s|ted)?|"
+    r"append(?:s|ed)?|assign(?:s|ed)?|reportable|billable|exclusive|accept(?:s|ed)?|"
+    r"allow(?:s|ed)?|permit(?:s|ted)?|den(?:y|ies|ied)|disallow(?:s|ed)?)\b",
+    _I,
+)
+_NEGATION = re.compile(
+    r"\b(?:not|never|cannot|no|den(?:y|ies|ied)|disallow(?:s|ed)?|prohibit(?:s|ed)?)\b|n't\b|"
+    r"\bmutually\s+exclusive\b",
+    _I,
+)
+# Words that point back to the section's code: "This code", "It", "the add-on code".
+_REFERENCE = re.compile(r"\b(?:it|this|the\s+(?:add-?\s?on\s+)?code|add-?\s?on\s+code)\b", _I)
+_LEAD = re.compile(r"^[\s(\[*\u2022\-\u2013:]*(?:[A-Z][A-Za-z]*\s*:\s*)?", 0)
+_IMPERATIVE = re.compile(
+    r"^(?:(?:do\s+not|don't|never|not\s+to\s+be|only)\s+)?(?:use|report|bill|code|list|submit)\b",
+    _I,
+)
+_SEE_ALSO = re.compile(
+    r"^\W*(?:for|to\s+report)\s+(?P<when>.+?)\s*,?\s+(?:use|see|report|bill)\s+(?:also\s+)?"
+    r"(?=(?:(?:add-?on\s+)?(?:codes?|cpt)\s+)?\d{4}[0-9FTUMftum](?![0-9A-Za-z]))",
+    _I,
+)
+_MODIFIER_WORD = re.compile(r"\bmodifiers?\b", _I)
+_MODIFIER = re.compile(
+    r"(?:(?<![\w-])-\s?|\bmodifiers?\s+-?)(?P<m>[0-9A-Z]{2})(?![0-9A-Za-z])"
+    r"(?:\s*\((?P<meaning>[^()]{2,80})\))?"
+)
+_SHORT_PREFIX_WORDS = 4
+
+
+class SentenceRule(NamedTuple):
+    """One rule a sentence states: ``kind`` for ``subjects`` with ``codes`` (and extras)."""
+
+    kind: str
+    subjects: tuple[str, ...]
+    codes: tuple[str, ...] = ()
+    when: str = ""
+    modifiers: tuple[tuple[str, str], ...] = ()
+
+
+def _last_list(text: str) -> list[str]:
+    """The codes of the last code list written in ``text`` (the subject of what follows)."""
+    found: list[str] = []
+    pos = 0
+    for code, start, _ in find_codes(text):
+        if start < pos:
+            continue
+        lst = read_code_list(text, start)
+        found, pos = lst.codes, lst.end
+    return found
+
+
+def _refers_back(prefix: str) -> bool:
+    bare = _LEAD.sub("", prefix)
+    return bool(_REFERENCE.search(prefix) or _IMPERATIVE.match(bare))
+
+
+def _pair_rules(sentence: str, context: str | None) -> list[SentenceRule]:
+    """'X should (not) be reported with LIST' and its imperative forms."""
+    rules: list[SentenceRule] = []
+    clause_start = 0
+    previous: tuple[str, ...] = ()
+    for link in _LINK.finditer(sentence):
+        if link.start() < clause_start:
+            continue
+        listed = read_code_list(sentence, link.end())
+        if not listed.codes:
+            continue
+        prefix = sentence[clause_start : link.start()]
+        prefix = prefix[prefix.rfind(";") + 1 :]
+        subjects: tuple[str, ...] = tuple(_last_list(prefix))
+        if not _VERB.search(prefix):
+            # "Use 99901 with 99902, not with 99903": a short clause inherits the subject.
+            if not previous or len(prefix.split()) > _SHORT_PREFIX_WORDS:
+                clause_start = listed.end
+                continue
+            subjects = subjects or previous
+        elif not subjects:
+            if context is None or not _refers_back(prefix):
+                clause_start = listed.end
+                continue
+            subjects = (context,)
+        kind = "excluded" if _NEGATION.search(prefix) else "primary"
+        codes = tuple(c for c in listed.codes if c not in subjects)
+        if codes:
+            rules.append(SentenceRule(kind, subjects, codes))
+        previous, clause_start = subjects, listed.end
+    return rules
+
+
+def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:
+    """The rules one sentence states; ``context`` is the code of the section it sits in."""
+    rules = _pair_rules(sentence, context)
+    # An explicit "is not an add-on" wins over the add-on phrases it contains.
+    for kind, pattern in [("stand_alone", _STAND_ALONE), *(("add_on", p) for p in _ADD_ON)]:
+        m = pattern.search(sentence)
+        if m is None:
+            continue
+        subjects = tuple(_last_list(sentence[: m.start()])) or ((context,) if context else ())
+        if subjects:
+            rules.append(SentenceRule(kind, subjects))
+        break
+    see = _SEE_ALSO.match(sentence)
+    if see is not None and context is not None:
+        listed = read_code_list(sentence, see.end())
+        when = see.group("when").strip(" ,")
+        rules.append(SentenceRule("see_also", (context,), tuple(listed.codes), when=when))
+    if _MODIFIER_WORD.search(sentence):
+        mods = tuple(
+            (m.group("m"), (m.group("meaning") or "").strip()) for m in _MODIFIER.finditer(sentence)
+        )
+        named = sorted({c for c, _, _ in find_codes(sentence)})
+        subjects = tuple(named) if len(named) == 1 else ((context,) if context else ())
+        if mods and subjects:
+            rules.append(SentenceRule("modifier", subjects, modifiers=mods))
+    return rules
