@@ -20,7 +20,7 @@ _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 def select_evidence(
     result: SearchResult, focus_docs: frozenset[str] = frozenset(), limit: int = _MAX_SENTENCES
 ) -> list[Evidence]:
-    """The sentences worth quoting: the best, and those scoring close to it, from top chunks.
+    """The sentences worth quoting: the best, and those scoring close to it.
 
     A question naming a code is answered only from the pages that name that code
     (``focus_docs``): another code's page is not evidence about it.
@@ -35,14 +35,13 @@ def select_evidence(
     if not usable:
         return []
     best = usable[0]
-    top_chunks = {h.chunk.chunk_id for h in result.chunks[:3]} | {best.sentence.chunk.chunk_id}
     chosen = [best]
     seen = {best.sentence.text.strip().lower()}
     for e in usable[1:]:
         if len(chosen) >= limit:
             break
         text = e.sentence.text.strip().lower()
-        if text in seen or e.sentence.chunk.chunk_id not in top_chunks:
+        if text in seen:
             continue
         if e.score >= _KEEP_RATIO * best.score:
             chosen.append(e)

@@ -40,6 +40,7 @@ __all__ = [
     "concept_terms",
     "concepts_in",
     "expand_query",
+    "is_form_concept",
     "is_scope_concept",
 ]
 
@@ -105,6 +106,7 @@ class _Glossary:
     english: dict[str, tuple[str, ...]]
     by_lang: dict[str, tuple[_Matcher, ...]]
     scope: frozenset[str] = frozenset()
+    form: frozenset[str] = frozenset()
 
 
 def _plain(text: str) -> str:
@@ -230,7 +232,8 @@ def _parse(raw: Any) -> _Glossary:
         ids.append(cid)
         english[cid] = tuple(concept["en"])
     scope = frozenset(c["id"] for c in concepts if c.get("scope") is True)
-    return _Glossary(tuple(ids), english, {k: tuple(v) for k, v in matchers.items()}, scope)
+    form = frozenset(c["id"] for c in concepts if c.get("form") is True)
+    return _Glossary(tuple(ids), english, {k: tuple(v) for k, v in matchers.items()}, scope, form)
 
 
 def _get() -> _Glossary:
@@ -303,3 +306,8 @@ def is_scope_concept(concept_id: str) -> bool:
     medical advice, ...): materials that never mention it do not answer such a question.
     """
     return concept_id in _get().scope
+
+
+def is_form_concept(concept_id: str) -> bool:
+    """True for a concept that only says what kind of question it is ("what is", "who")."""
+    return concept_id in _get().form

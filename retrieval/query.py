@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from knowledge.codes import CODE_PATTERN
 from knowledge.errors import QuestionError
-from retrieval.glossary import concepts_in, expand_query
+from retrieval.glossary import concept_terms, concepts_in, expand_query, is_form_concept
 from retrieval.language import detect_language, normalize_language
 from retrieval.lexical import tokenize
 
@@ -43,11 +43,14 @@ class Question:
         """What is embedded: the question, with the glossary's English terms as an anchor.
 
         The materials are mostly English; naming the concepts in English as well moves a
-        question in another language closer to the sentences that answer it.
+        question in another language closer to the sentences that answer it. Concepts that
+        only give the question's form ("what is", "who") are left out: they would pull any
+        question, an off-topic one too, towards the page's descriptive sentences.
         """
-        if not self.english_terms:
+        anchor = [t for c in self.concepts if not is_form_concept(c) for t in concept_terms(c)]
+        if not anchor:
             return self.text
-        return f"{self.text} ({', '.join(self.english_terms[:_DENSE_TERMS])})"
+        return f"{self.text} ({', '.join(list(dict.fromkeys(anchor))[:_DENSE_TERMS])})"
 
     @property
     def terms(self) -> list[str]:

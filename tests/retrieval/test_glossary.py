@@ -37,8 +37,8 @@ def test_ids_are_unique_snake_case_and_cover_the_required_concepts() -> None:
 
 @pytest.mark.parametrize("concept", CONCEPTS, ids=IDS)
 def test_concept_has_ten_languages_of_clean_unique_terms(concept: dict[str, list[str]]) -> None:
-    assert set(concept) - {"scope"} == {"id", *LANGUAGES}
-    assert concept.get("scope", True) is True
+    assert set(concept) - {"scope", "form"} == {"id", *LANGUAGES}
+    assert concept.get("scope", True) is True and concept.get("form", True) is True
     for lang in LANGUAGES:
         terms = concept[lang]
         assert isinstance(terms, list) and terms, f"{concept['id']}: no {lang} terms"
