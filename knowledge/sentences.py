@@ -223,7 +223,7 @@ def _is_abbreviation(text: str, group_start: int, i: int, run: str) -> bool:
 
 
 def _word_before(text: str, group_start: int, i: int) -> str:
-    """The letters, digits and inner dots just before position ``i`` ("e.g", "Dr", "51610")."""
+    """The letters, digits and inner dots just before position ``i`` ("e.g", "Dr", "99916")."""
     k = i
     while k > max(group_start, i - _MAX_LOOK_BACK) and (text[k - 1].isalnum() or text[k - 1] == "."):
         k -= 1

@@ -177,7 +177,7 @@ def message(lang: str, key: str, **params: object) -> str:
     """Return message ``key`` in ``lang`` with ``params`` filled in.
 
     A list or tuple parameter is joined with ``format_list`` in that language, so
-    ``codes=["50706", "52341"]`` reads "50706 y 52341" in Spanish.
+    ``codes=["99931", "99920"]`` reads "99931 y 99920" in Spanish.
 
     Raises:
         KeyError: ``key`` is not in the English catalog, or a placeholder has no parameter.
