@@ -128,7 +128,7 @@ def verdict_answer(
             caution = message(
                 lang, "Caution: the materials contradict themselves here: {detail}", detail=detail
             )
-            lines_md.append(f"{caution} {_marks(ns)}")
+            lines_md.append(f"{caution} {_marks(sorted(set(ns)))}")
             lines_md.extend(_quote_line(cites.quote(n), n) for n in ns if n not in shown)
             shown.update(ns)
     return verdict, "\n\n".join(lines_md)
