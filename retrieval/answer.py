@@ -7,13 +7,14 @@ from retrieval.citing import CitationList
 from retrieval.messages import message
 from retrieval.search import Evidence, SearchResult
 
-__all__ = ["fact_answer", "select_evidence"]
+__all__ = ["fact_answer", "select_evidence", "supporting_quote"]
 
 _MAX_SENTENCES = 3
 _MIN_CHARS = 20
 # A further sentence is quoted only when it scores close to the best one.
 _KEEP_RATIO = 0.7
 _HEADING_MAX = 100
+_SUPPORT_POOL = 10
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
 
@@ -77,3 +78,22 @@ def fact_answer(
     if not lines:
         return None
     return "\n\n".join([message(lang, "According to the uploaded materials:"), *lines])
+
+
+def supporting_quote(
+    lang: str, result: SearchResult, cites: CitationList, codes: set[str]
+) -> str | None:
+    """After a verdict: the best-ranked sentence not yet quoted that names two of the claim's
+    codes (often the reason, "99920 already includes ..."), or None.
+    """
+    shown = {(c.chunk_id, c.start, c.end) for c in cites.items}
+    for e in result.sentences[:_SUPPORT_POOL]:
+        s = e.sentence
+        if s.key in shown or _is_heading(s.text) or len(codes & set(codes_in(s.text))) < 2:
+            continue
+        n = cites.add(s.chunk.chunk_id, s.start, s.end)
+        if n is None:
+            continue
+        body = "\n> ".join(cites.quote(n).splitlines())
+        return f"{message(lang, 'According to the uploaded materials:')}\n\n> {body} [{n}]"
+    return None

@@ -11,7 +11,7 @@ from knowledge.embedder import Embedder
 from knowledge.library import Library, LibraryView, embedding_id
 from knowledge.models import Answer, RetrievedChunk, Verdict
 from knowledge.settings import Settings
-from retrieval.answer import fact_answer
+from retrieval.answer import fact_answer, supporting_quote
 from retrieval.citing import CitationList
 from retrieval.coverage import DEFAULT_THRESHOLDS, Thresholds, refusal_reason
 from retrieval.hints import search_hints
@@ -117,6 +117,8 @@ class Assistant:
             made = verdict_answer(q, lines, view, cites)
             if made is not None:
                 verdict, text = made
+                extra = supporting_quote(q.language, result, cites, set(q.codes))
+                text = f"{text}\n\n{extra}" if extra else text
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               verdict=verdict, citations=cites.items, retrieved=retrieved)
         if reason is None:
