@@ -12,6 +12,7 @@ from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
 from knowledge.models import AuditFinding, Provenance, Verdict
 from retrieval.citing import CitationList
+from retrieval.glossary import is_scope_concept
 from retrieval.hints import names_other_work
 from retrieval.messages import message
 from retrieval.query import Question
@@ -19,25 +20,36 @@ from retrieval.query import Question
 __all__ = ["claim_lines_of", "verdict_answer"]
 
 _WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
+_NEAR = 14  # characters either side of the code where an "only" word counts
+_LIST_QUESTIONS = frozenset({"exclusion", "primary_procedure", "see_also", "modifier", "add_on_code"})
 
 
 @lru_cache(maxsize=1)
-def _alone_words() -> dict[str, tuple[str, ...]]:
+def _words(kind: str) -> dict[str, tuple[str, ...]]:
     data = json.loads(_WORDS.read_text(encoding="utf-8"))
-    return {lang: tuple(w.lower() for w in words) for lang, words in data["alone"].items()}
+    return {lang: tuple(w.lower() for w in words) for lang, words in data[kind].items()}
+
+
+def _found(word: str, text: str) -> bool:
+    # Whole words where words are spaced (Latin, Cyrillic scripts); substrings elsewhere.
+    if any(ch.isascii() or "\u0400" <= ch <= "\u04ff" or "\u00c0" <= ch <= "\u024f"
+           or "\u1e00" <= ch <= "\u1eff" for ch in word if ch.isalpha()):
+        return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
+    return word in text
 
 
 def _says_alone(question: Question) -> bool:
+    """'Alone'/'by itself' anywhere, or 'only' written right next to the code."""
     text = question.text.lower()
-    langs = {question.language, "en"}
-    for lang in langs:
-        for word in _alone_words().get(lang, ()):
-            if word.isascii() or lang in ("es", "fr", "de", "tl", "vi"):
-                if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
-                    return True
-            elif word in text:
-                return True
-    return False
+    for words in _words("alone").values():  # any language: short questions are misdetected
+        if any(_found(w, text) for w in words):
+            return True
+    code = question.codes[0].lower() if question.codes else ""
+    at = text.find(code)
+    if at < 0 or any(c in _LIST_QUESTIONS for c in question.concepts):
+        return False  # "which codes are excluded with 50706 only?" asks for a list
+    near = text[max(0, at - _NEAR) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
+    return any(_found(w, near) for words in _words("only").values() for w in words)
 
 
 def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
@@ -56,6 +68,7 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
             and rules[code].add_on
             and _says_alone(question)
             and not names_other_work(question)
+            and not any(is_scope_concept(c) for c in question.concepts)
         ):
             return list(question.claim_lines)
     return None
