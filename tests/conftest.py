@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support.procs import stop_process
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CPTCITE_SHARED", REPO.parent / "shared"))
 SEED = SHARED / "seeds" / "cpt-50706-iframe-page.txt"
@@ -171,12 +173,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     try:
         yield "127.0.0.1", port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.messages import message
+from tests.support.procs import stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -94,12 +95,7 @@ def server(seed_path: Path, tmp_path: Path) -> Iterator[str]:
         _wait_healthy(url, proc, log, timeout=60)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
 
 
 def _squash(text: str) -> str:
