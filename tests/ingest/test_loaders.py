@@ -14,6 +14,7 @@ import pytest
 
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadedText, iter_paths, load_file
 from knowledge.errors import IngestError
+from tests.support.pdf import make_pdf
 
 MB = 1024 * 1024
 LIMITS = {"max_bytes": 5 * MB, "max_chars": 200_000}
@@ -37,47 +38,6 @@ def rejected(path: Path, **limits: int) -> str:
 
 
 # --- a minimal PDF writer: pypdf reads and encrypts PDFs but cannot lay out text ------------
-
-
-def make_pdf(pages: list[list[str]], title: str = "") -> bytes:
-    """A valid PDF with one Helvetica text line per string, one page per list."""
-
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    n_pages = len(pages)
-    font_id = 3 + 2 * n_pages
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids ["
-        + b" ".join(f"{3 + 2 * i} 0 R".encode() for i in range(n_pages))
-        + f"] /Count {n_pages} >>".encode(),
-    ]
-    for i, lines in enumerate(pages):
-        ops = "BT /F1 12 Tf 14 TL 72 720 Td " + " ".join(f"({esc(s)}) Tj T*" for s in lines) + " ET"
-        stream = ops.encode("latin-1")
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
-            f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
-        )
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                   b"/Encoding /WinAnsiEncoding >>")
-    info = f"<< /Title ({esc(title)}) >>".encode() if title else None
-    if info:
-        objects.append(info)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R"
-    trailer += f" /Info {len(objects)} 0 R >>" if info else " >>"
-    out += f"{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 def encrypt_pdf(raw: bytes, user_password: str) -> bytes:

@@ -41,35 +41,21 @@ SEED_SEE_ALSO = ["50385", "50387", "50432", "50433", "50434", "50435", "50693", 
 def sentence_chunks(text: str, source: str, size: int) -> list[Chunk]:
     """Chunks packed from whole sentences up to ``size`` characters (cuts paragraphs)."""
     chunks: list[Chunk] = []
+
+    def close(start: int, end: int) -> None:
+        n = len(chunks)
+        chunks.append(Chunk(chunk_id=f"{source}@{n}", doc_id=source, source=source, position=n,
+                            text=text[start:end], start=start, end=end))
+
     start = end = None
     for s, e in split_sentences(text):
         if start is not None and e - start > size:
-            chunks.append(
-                Chunk(
-                    chunk_id=f"{source}@{len(chunks)}",
-                    doc_id=source,
-                    source=source,
-                    position=len(chunks),
-                    text=text[start:end],
-                    start=start,
-                    end=end,
-                )
-            )
+            close(start, end)
             start = None
         start = s if start is None else start
         end = e
     if start is not None:
-        chunks.append(
-            Chunk(
-                chunk_id=f"{source}@{len(chunks)}",
-                doc_id=source,
-                source=source,
-                position=len(chunks),
-                text=text[start:end],
-                start=start,
-                end=end,
-            )
-        )
+        close(start, end)
     return chunks
 
 

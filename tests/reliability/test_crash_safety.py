@@ -98,6 +98,16 @@ def _run_driver(store: Path, paths: list[Path], env: dict[str, str], *,
     return lines
 
 
+def _final_state(store: Path, invariants) -> object:
+    """The store's fingerprint after checking it is consistent."""
+    lib = open_library(store)
+    try:
+        invariants.consistent(lib)
+        return invariants.fingerprint(lib)
+    finally:
+        lib.close()
+
+
 def _reference(tmp_path: Path, folder: Path, fake_embedder, invariants) -> dict[str, object]:
     """The store a clean, uninterrupted ingest of ``folder`` produces."""
     lib = open_library(tmp_path / "reference")
@@ -209,13 +219,8 @@ def test_kill_at_a_write_boundary(name: str, tmp_path: Path, fake_embedder, inva
         lines = _run_driver(store, [folder], env)
         report = json.loads(lines[-1].removeprefix("report "))
         assert {d["status"] for d in report["documents"]} <= {"added", "replaced", "unchanged"}
-    lib = open_library(store)
-    try:
-        invariants.consistent(lib)
-        got = invariants.fingerprint(lib)
-    finally:
-        lib.close()
-    assert got == _reference(tmp_path, folder, fake_embedder, invariants)
+    assert _final_state(store, invariants) == _reference(tmp_path, folder, fake_embedder,
+                                                         invariants)
 
 
 def test_repeated_kills_anywhere_then_a_clean_finish(tmp_path: Path, fake_embedder,
@@ -232,10 +237,5 @@ def test_repeated_kills_anywhere_then_a_clean_finish(tmp_path: Path, fake_embedd
         _readers_see_only_registered_versions(store, fake_embedder, invariants)
     # No repair by hand: the next writer repairs when it takes the lock.
     _run_driver(store, [folder], env)
-    lib = open_library(store)
-    try:
-        invariants.consistent(lib)
-        got = invariants.fingerprint(lib)
-    finally:
-        lib.close()
-    assert got == _reference(tmp_path, folder, fake_embedder, invariants)
+    assert _final_state(store, invariants) == _reference(tmp_path, folder, fake_embedder,
+                                                         invariants)

@@ -26,6 +26,7 @@ from knowledge.errors import QuestionError
 from knowledge.library import Library, open_library
 from knowledge.models import Answer
 from knowledge.store import KINDS
+from tests.support.pdf import make_pdf
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CPTCITE_TEST_CHROMA") == "server",
@@ -71,32 +72,8 @@ HTML_TINY = """<html><body><script>alert("SCRIPT_PAYLOAD")</script>
 """
 
 
-def make_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with one Helvetica text line per string (pypdf cannot lay out text)."""
-    ops = "BT /F1 12 Tf 14 TL 72 720 Td " + " ".join(f"({s}) Tj T*" for s in lines) + " ET"
-    stream = ops.encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-         b"/Resources << /Font << /F1 5 0 R >> >> >>"),
-        f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
 def encrypted_pdf() -> bytes:
-    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(make_pdf(["Secret 99987"]))))
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(make_pdf([["Secret 99987"]]))))
     writer.encrypt(user_password="s3cret", owner_password="owner", algorithm="RC4-128")
     buf = io.BytesIO()
     writer.write(buf)
@@ -146,7 +123,7 @@ def write_corpus(folder: Path) -> list[Path]:
         "empty.txt": b"",
         "blank.md": b"  \n\n\t \n",
         "random.pdf": random.Random(7).randbytes(8192),
-        "truncated.pdf": make_pdf(["Truncated 99989 text"] * 20)[:300],
+        "truncated.pdf": make_pdf([["Truncated 99989 text"] * 20])[:300],
         "encrypted.pdf": encrypted_pdf(),
         "too-big.txt": b"Big file about 99990.\n" * (2 * MB // 22 + 5000),
         "notes.xyz": b"Plain words in an unknown kind of file.",
