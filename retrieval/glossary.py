@@ -174,7 +174,11 @@ def _words_match(qwords: tuple[str, ...], twords: tuple[str, ...], lang: str) ->
     n = len(twords)
     if not n:
         return False
+    # Every rule but the German compound tail needs the question word to start like the term.
+    head = None if lang == "de" and len(twords[0]) >= 6 else twords[0][:3]
     for i in range(len(qwords) - n + 1):
+        if head is not None and not qwords[i].startswith(head):
+            continue
         if all(_word_matches(qwords[i + j], twords[j], lang) for j in range(n)):
             return True
     return False
