@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from knowledge.codes import codes_in
+from knowledge.codes import find_codes
 from knowledge.embedder import Embedder
 from knowledge.library import Library, LibraryView, embedding_id
 from knowledge.models import Answer, RetrievedChunk, Verdict
@@ -132,10 +132,14 @@ class Assistant:
                       answer=message(q.language, key, **params), retrieved=retrieved)
 
     def _known_codes(self, view: LibraryView) -> set[str]:
-        """Every code the materials name, ranges expanded through the extracted rules."""
+        """Every code the materials write out, plus the ranges the extracted rules expand.
+
+        A range in prose ("invented codes in the range 99901-99999") says nothing about the
+        codes inside it; the rule module expands the ranges that are lists of codes.
+        """
         with self._lock:
             if self._codes is None or self._codes[0] != view.generation:
-                codes = {c for chunk in view.chunks.values() for c in codes_in(chunk.text)}
+                codes = {c for chunk in view.chunks.values() for c, _, _ in find_codes(chunk.text)}
                 for r in view.rules:
                     codes.add(r.code)
                     codes.update(r.primary_codes, r.excluded_codes)

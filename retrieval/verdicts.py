@@ -49,7 +49,13 @@ def _says_alone(question: Question) -> bool:
     if at < 0 or any(c in _LIST_QUESTIONS for c in question.concepts):
         return False  # "which codes are excluded with 50706 only?" asks for a list
     near = text[max(0, at - _NEAR) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
-    return any(_found(w, near) for words in _words("only").values() for w in words)
+    if any(_found(w, near) for words in _words("only").values() for w in words):
+        return True
+    # "We only have 99931-52 on the claim": a code written as a claim line makes "only"
+    # (anywhere) about what is on the claim.
+    return _written_as_claim_line(question) and "description" not in question.concepts and any(
+        _found(w, text) for words in _words("only").values() for w in [*words, "only"]
+    )
 
 
 def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
@@ -67,11 +73,17 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
             code in rules
             and rules[code].add_on
             and _says_alone(question)
-            and not names_other_work(question)
+            and (_written_as_claim_line(question) or not names_other_work(question))
             and not any(is_scope_concept(c) for c in question.concepts)
         ):
             return list(question.claim_lines)
     return None
+
+
+def _written_as_claim_line(question: Question) -> bool:
+    """A code written with a modifier or units ("99931-52", "50706 x2") is a claim line: "only"
+    is then about the claim, whatever other work the question names."""
+    return any(line != code for line, code in zip(question.claim_lines, question.codes))
 
 
 def check(lines: list[str], view: LibraryView) -> Verdict:

@@ -88,7 +88,13 @@ def test_fact_question_quotes_the_material(assistant: Assistant) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["What is code 98765?", "What does 9993 mean?", "Tell me about code 999311"],
+    [
+        "What is code 98765?",
+        "What does 9993 mean?",
+        "Tell me about code 999311",
+        # inside "invented codes in the range 99901-99999": a range in prose is no information
+        "What is code 99932 and which primary codes go with it?",
+    ],
 )
 def test_unknown_or_typo_codes_are_refused(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
@@ -179,6 +185,14 @@ ALONE = [
 def test_one_code_alone_is_a_claim(assistant: Assistant, lang: str, question: str) -> None:
     answer = assistant.ask(question, lang=lang)
     assert answer.verdict is not None and answer.verdict.status == "missing_primary"
+
+
+def test_only_on_a_claim_line_is_a_claim(assistant: Assistant) -> None:
+    # A code written with a modifier is a claim line; "only" is about what is on the claim,
+    # even though the question names other work (the cystoscopy).
+    answer = assistant.ask("We only have 99931-52 on the claim, no cystoscopy code was sent. OK?")
+    assert answer.verdict is not None and answer.verdict.status == "missing_primary"
+    assert assistant.ask("What does -52 mean on 99931-52 only?").verdict is None
 
 
 @pytest.mark.parametrize(
