@@ -83,6 +83,9 @@ _MARKER_WORDS: dict[str, frozenset[str]] = {
     "fr": frozenset(["quel", "quelle", "quels", "quelles", "est", "peut", "peuvent", "puis", "dois", "doit", "le", "les", "des", "du", "au", "aux", "avec", "sans", "facturer", "facturé", "ensemble", "aussi", "qui", "quand", "faut", "il", "ce", "cette", "ces", "où"]),
     "de": frozenset(["welche", "welcher", "welches", "wer", "wann", "wie", "warum", "ist", "sind", "kann", "können", "darf", "dürfen", "muss", "müssen", "der", "die", "das", "den", "dem", "und", "mit", "ohne", "nicht", "abrechnen", "abgerechnet", "zusammen", "auch", "ein", "eine", "einen", "gibt", "zusatzcode", "modifikator", "modifikatoren", "eingriff"]),
     "tl": frozenset(["ba", "ng", "mga", "ang", "ano", "anong", "sino", "paano", "kailan", "saan", "puwede", "pwede", "maaari", "ito", "iyan", "iyon", "sa", "na", "ay", "hindi", "po", "kailangan", "dapat", "kasama", "gamit", "nito", "natin", "ko", "mo", "ni"]),
+    # Vietnamese typed without tone marks (the script step cannot see it): syllables that
+    # are not words of the other Latin-script languages.
+    "vi": frozenset(["khong", "duoc", "nguoi", "nhung", "nao", "gi", "cua", "thuc", "hien", "thu", "thuat", "vay", "voi", "phai", "bao", "nhieu", "toi", "cac", "mot", "trong", "dung", "nhu", "lam", "sao", "benh", "nhan", "ma", "bac", "thi"]),
 }
 _MARKER_CHARS: dict[str, str] = {"es": "¿¡ñ", "de": "ßäöü", "fr": "çœèêëîïûù"}
 
