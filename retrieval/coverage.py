@@ -55,16 +55,12 @@ def refusal_reason(
     if is_claim:
         return None
     # A question about a code is covered only by what the pages about that code say.
-    vocabulary = (
-        set().union(*(lexical.doc_vocabulary.get(d, set()) for d in focus_docs))
-        if focus_docs
-        else lexical.vocabulary
-    )
+    docs = focus_docs or None
     for concept in question.concepts:
         if not is_scope_concept(concept):
             continue
         terms = concept_terms(concept)
-        if terms and not any(_present(t, vocabulary) for t in terms):
+        if terms and not any(lexical.mentions(t, docs) for t in terms):
             return "The uploaded materials do not cover this question.", {}
     if not result.sentences:
         return "The uploaded materials do not cover this question.", {}
@@ -81,8 +77,3 @@ def refusal_reason(
     if len(set(tokenize(question.text)) & top_words) >= thresholds.shared_terms:
         return None
     return "The uploaded materials do not cover this question.", {}
-
-
-def _present(term: str, vocabulary: set[str]) -> bool:
-    tokens = tokenize(term)
-    return bool(tokens) and all(t in vocabulary for t in tokens)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import bm25s
@@ -34,6 +34,11 @@ def _fold(word: str) -> str:
         if word.endswith("s") and not word.endswith("ss"):
             return word[:-1]
     return word
+
+
+def phrase_words(text: str) -> list[str]:
+    """Every word token, folded like ``tokenize``'s, stop words kept: for phrase matching."""
+    return [t for t in (_fold(w) for w in _TOKEN.findall(text)) if t]
 
 
 def tokenize(text: str) -> list[str]:
@@ -75,12 +80,22 @@ class LexicalIndex:
                 self._naming.setdefault(code, []).append(s)
         self._sent = _bm25([s.text for s in self.sentences])
         self._chunk = _bm25([c.text for c in self.chunks])
-        self.vocabulary: set[str] = set()
-        self.doc_vocabulary: dict[str, set[str]] = {}
+        # Each document's words in order (stop words kept, folded alike), to find phrases in.
+        words: dict[str, list[str]] = {}
         for s in self.sentences:
-            words = tokenize(s.text)
-            self.vocabulary.update(words)
-            self.doc_vocabulary.setdefault(s.chunk.doc_id, set()).update(words)
+            words.setdefault(s.chunk.doc_id, []).extend(phrase_words(s.text) + ["|"])
+        self._doc_words = {d: f" {' '.join(w)} " for d, w in words.items()}
+
+    def mentions(self, phrase: str, doc_ids: Iterable[str] | None = None) -> bool:
+        """True when the words of ``phrase`` occur in this order (whole words, case, accents and
+        plurals folded) in one sentence of the documents ``doc_ids`` (default: all)."""
+        wanted = " ".join(phrase_words(phrase))
+        if not wanted:
+            return False
+        docs = self._doc_words if doc_ids is None else {
+            d: self._doc_words[d] for d in doc_ids if d in self._doc_words
+        }
+        return any(f" {wanted} " in text for text in docs.values())
 
     def sentences_naming(self, code: str) -> list[Sentence]:
         """Sentences in which ``code`` is written, in library order."""

@@ -255,3 +255,173 @@ def test_scope_concepts_mark_kinds_of_question() -> None:
 
     assert is_scope_concept("rvu") and is_scope_concept("icd10")
     assert not is_scope_concept("modifier") and not is_scope_concept("balloon")
+
+
+# --- outcomes, other coding systems, medication and personal advice ----------------------
+
+# Scope concepts of questions that coding materials do not answer: a clinical outcome, a code
+# of another country's or kind of coding system, a drug, or advice for the asker's own health.
+ADVICE_LIKE = {"outcomes", "other_code_system", "medication", "treatment_advice",
+               "personal_medical"}
+
+OUT_OF_SCOPE_QUESTIONS = [
+    ("en", "What is the success rate of balloon dilation for ureteral strictures?", "outcomes"),
+    ("en", "What's the long-term patency after 50706?", "outcomes"),
+    ("es", "¿Cuál es la tasa de éxito de la dilatación con balón del uréter?", "outcomes"),
+    ("es", "¿Que pronostico tiene la estenosis ureteral despues de dilatar?", "outcomes"),
+    ("zh", "输尿管球囊扩张的成功率有多高？", "outcomes"),
+    ("zh", "这个手术的远期疗效怎么样？", "outcomes"),
+    ("ru", "Какой процент успеха у баллонной дилатации мочеточника?", "outcomes"),
+    ("ru", "Какие отдаленные результаты после дилатации?", "outcomes"),
+    ("ar", "ما نسبة النجاح لتوسيع الحالب بالبالون؟", "outcomes"),
+    ("vi", "Tỷ lệ thành công của nong niệu quản bằng bóng là bao nhiêu?", "outcomes"),
+    ("vi", "ty le tai phat sau khi nong nieu quan la bao nhieu", "outcomes"),
+    ("fr", "Quel est le taux de réussite de la dilatation urétérale au ballonnet ?", "outcomes"),
+    ("de", "Wie hoch ist die Erfolgsrate der Ballondilatation bei Harnleiterstrikturen?",
+     "outcomes"),
+    ("de", "Gibt es Langzeitergebnisse zur Harnleiterdilatation?", "outcomes"),
+    ("ko", "요관 풍선 확장술의 성공률은 어느 정도인가요?", "outcomes"),
+    ("tl", "Gaano kaepektibo ang balloon dilation ng ureter?", "outcomes"),
+    ("en", "Is there a crosswalk from 50706 to ICD-10-PCS?", "other_code_system"),
+    ("en", "What is the SNOMED CT concept for this procedure?", "other_code_system"),
+    ("es", "¿Cuál es el código equivalente del 50706 en la CIE-9-MC?", "other_code_system"),
+    ("zh", "50706 在国家临床版里的等效编码是什么？", "other_code_system"),
+    ("ru", "Какой эквивалентный код у 50706 в номенклатуре медицинских услуг?",
+     "other_code_system"),
+    ("ar", "ما الرمز المكافئ للرمز 50706 في نظام ACHI؟", "other_code_system"),
+    ("vi", "Mã tương đương của 50706 trong danh mục DVKT là gì?", "other_code_system"),
+    ("fr", "Quel est l'équivalent CCAM du 50706 ?", "other_code_system"),
+    ("de", "Welche EBM-Ziffer entspricht 50706?", "other_code_system"),
+    ("de", "Wie rechne ich die Harnleiterdilatation nach GOÄ ab?", "other_code_system"),
+    ("ko", "50706에 해당하는 EDI 코드는 무엇인가요?", "other_code_system"),
+    ("tl", "Ano ang katumbas na code ng 50706 sa PhilHealth RVS?", "other_code_system"),
+    # German compounds that start with the drug word, and prophylaxis as a compound tail.
+    ("de", "Ist eine Antibiotikaprophylaxe vor 50706 nötig?", "medication"),
+    ("de", "Wann erfolgt die Antibiotikagabe bei der Harnleiterdilatation?", "medication"),
+    ("de", "Braucht man danach eine Thromboseprophylaxe?", "medication"),
+    ("fr", "Faut-il une antibioprophylaxie avant la dilatation ?", "medication"),
+    ("ru", "Нужна ли антибиотикопрофилактика перед дилатацией?", "medication"),
+    # The asker wants advice for their own (or a relative's) health.
+    ("en", "Do I need surgery for my ureteral stricture?", "treatment_advice"),
+    ("es", "¿Necesito operarme del uréter?", "treatment_advice"),
+    ("zh", "我有结石，我需要手术吗？", "treatment_advice"),
+    ("ru", "Мне предлагают операцию на мочеточнике, соглашаться ли на операцию?",
+     "treatment_advice"),
+    ("ar", "عندي حصوة في الكلية، هل أحتاج عملية؟", "treatment_advice"),
+    ("vi", "Tôi có cần phẫu thuật nong niệu quản không?", "treatment_advice"),
+    ("vi", "toi co can phau thuat khong", "treatment_advice"),
+    ("fr", "Ai-je besoin d'une opération pour ce rétrécissement ?", "treatment_advice"),
+    ("de", "Muss ich mich operieren lassen?", "treatment_advice"),
+    ("ko", "결석이 있는데 수술을 받아도 될까요?", "treatment_advice"),
+    ("tl", "Kailangan ko na bang magpaopera?", "treatment_advice"),
+    ("tl", "Kandidato ba ako para sa balloon dilation?", "treatment_advice"),
+    ("en", "I have kidney stones, what should I expect?", "personal_medical"),
+    ("es", "Me duele el riñón desde ayer", "personal_medical"),
+    ("zh", "我的输尿管很窄怎么办？", "personal_medical"),
+    ("ru", "У меня камни в почке, что делать?", "personal_medical"),
+    ("ar", "عندي ألم في الظهر بعد العملية", "personal_medical"),
+    ("vi", "Bà tôi bị hẹp niệu quản", "personal_medical"),
+    ("fr", "Mon rein est bouché, que faire ?", "personal_medical"),
+    ("de", "Meine Oma hat einen Harnleiterstein", "personal_medical"),
+    ("ko", "할머니가 요관 협착이래요", "personal_medical"),
+    ("tl", "May bato ako sa pantog, ano ang gagawin?", "personal_medical"),
+]
+
+
+def test_outcome_and_other_code_system_concepts_are_scope() -> None:
+    from retrieval.glossary import is_scope_concept
+
+    assert all(is_scope_concept(c) for c in ADVICE_LIKE)
+    assert {"CCAM", "SNOMED", "DRG", "crosswalk"} <= set(concept_terms("other_code_system"))
+    assert {"success rate", "prognosis"} <= set(concept_terms("outcomes"))
+    # OPS keeps its own concept.
+    assert "OPS" not in concept_terms("other_code_system") and "OPS" in concept_terms("ops_code")
+
+
+@pytest.mark.parametrize(("lang", "question", "expected"), OUT_OF_SCOPE_QUESTIONS,
+                         ids=[f"{e[2]}-{e[0]}-{i}" for i, e in enumerate(OUT_OF_SCOPE_QUESTIONS)])
+def test_out_of_scope_questions_name_their_concept(lang: str, question: str, expected: str) -> None:
+    assert expected in concepts_in(question, lang)
+
+
+def test_every_language_has_outcome_and_other_code_system_questions() -> None:
+    for cid in ("outcomes", "other_code_system"):
+        assert {lang for lang, _, c in OUT_OF_SCOPE_QUESTIONS if c == cid} == set(LANGUAGES)
+
+
+# Ordinary coding questions, many in the first person ("do I need a modifier"), or with words
+# near the new terms (recurrent, failed, successful, outcome, corresponding, prophylactic).
+CODING_QUESTIONS = [
+    ("en", "Do I need a modifier for bilateral 50706?"),
+    ("en", "Should I use modifier 59 here?"),
+    ("en", "How do I code dilation of a recurrent stricture?"),
+    ("en", "Which modifier applies if the dilation was not successful?"),
+    ("en", "If the first dilation failed and was repeated, how many units?"),
+    ("en", "What is the effective date of the Northfield note?"),
+    ("en", "What was the outcome of the appeal?"),
+    ("en", "Is there an equivalent modifier for the left side?"),
+    ("en", "Is a prophylactic stent placement billable with 50706?"),
+    ("en", "How does the add-on edit work for 50706?"),
+    ("en", "Must the op note document ureteral patency and the results of the pyelogram?"),
+    ("en", "Which code corresponds to a ureteral catheter placement?"),
+    ("es", "¿Necesito un modificador para el 50706 bilateral?"),
+    ("es", "¿Debo reportar el 50706 con el 52000?"),
+    ("es", "¿Cómo codifico la dilatación de una estenosis recurrente?"),
+    ("es", "Si la dilatación no tuvo éxito, ¿qué modificador uso?"),
+    ("es", "¿Qué documentación necesito para justificar la necesidad médica?"),
+    ("es", "¿Hay que documentar que el paciente quedó libre de cálculos?"),
+    ("zh", "我需要加修饰符吗？"),
+    ("zh", "这个手术对应的编码是什么？"),
+    ("zh", "复发性狭窄扩张怎么编码？"),
+    ("zh", "扩张失败了还能报 50706 吗？"),
+    ("ru", "Нужен ли мне модификатор 59 для 50706?"),
+    ("ru", "Как кодировать рецидивирующую стриктуру?"),
+    ("ru", "Какой код соответствует установке катетера?"),
+    ("ru", "Если дилатация была неуспешной, какой модификатор ставить?"),
+    ("ar", "هل أحتاج إلى معدل 59 مع 50706؟"),
+    ("ar", "ما الرمز المقابل لتركيب القسطرة الحالبية؟"),
+    ("ar", "كيف أرمز تضيقا متكررا في الحالب؟"),
+    ("vi", "Tôi có cần dùng modifier 59 không?"),
+    ("vi", "toi co can mo ta chi tiet trong bien ban phau thuat khong"),  # mô tả, not mổ
+    ("vi", "Hẹp niệu quản tái phát thì dùng mã nào?"),
+    ("vi", "Mã tương ứng cho đặt ống thông niệu quản là gì?"),
+    ("vi", "lieu dung modifier 59 co duoc khong"),  # liệu (whether), not liều (dose)
+    ("fr", "Dois-je ajouter le modificateur 59 ?"),
+    ("fr", "Quel code correspond à la pose de sonde urétérale ?"),
+    ("fr", "Comment coder une sténose récidivante ?"),
+    ("fr", "Si la dilatation a échoué, quel modificateur ?"),
+    ("de", "Brauche ich einen Modifier für die beidseitige Dilatation?"),
+    ("de", "Darf ich 50706 mit 52000 abrechnen?"),
+    ("de", "Wie kodiere ich eine rezidivierende Harnleiterstriktur?"),
+    ("de", "Welcher Code entspricht der Anlage eines Harnleiterkatheters?"),
+    ("de", "Ist die prophylaktische Stenteinlage separat abrechenbar?"),
+    ("de", "Wenn beide Seiten operiert werden, brauche ich Modifier 50?"),
+    ("ko", "50706에 modifier를 붙여야 하나요?"),
+    ("ko", "재발성 협착 확장은 어떤 코드인가요?"),
+    ("ko", "제가 청구한 코드가 맞나요?"),
+    ("ko", "부분 절제 신장 수술 코드와 같이 청구하나요?"),
+    ("tl", "Kailangan ko bang lagyan ng modifier 59 ang 50706?"),
+    ("tl", "Ako ba ang magre-report ng 50706?"),
+    ("tl", "Kailangan ko na bang i-submit ang claim?"),
+    ("tl", "Ano ang tamang code para sa recurrent stricture?"),
+    # first-person questions about coding and payer steps, not about the asker's health
+    ("en", "Should I get prior authorization for 99945?"),
+    ("ko", "사전 승인을 받아야 할까요?"),
+    ("vi", "Tôi có nên dùng modifier 59 không?"),
+    ("tl", "Dapat ba akong gumamit ng modifier 59?"),
+    ("fr", "Dois-je faire une demande d'accord préalable pour 99945 ?"),
+    ("de", "Soll ich mich an die Abrechnungsstelle wenden?"),
+    ("ru", "Нужно ли мне делать пометку о модификаторе?"),
+    ("zh", "我应该做哪些文书记录？"),
+    ("vi", "Tôi bị từ chối thanh toán, phải làm gì?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "question"), CODING_QUESTIONS,
+                         ids=[f"{e[0]}-{i}" for i, e in enumerate(CODING_QUESTIONS)])
+def test_coding_questions_are_not_advice_outcomes_or_other_systems(lang: str, question: str) -> None:
+    assert not set(concepts_in(question, lang)) & ADVICE_LIKE, concepts_in(question, lang)
+
+
+def test_every_language_has_ordinary_coding_questions() -> None:
+    assert {lang for lang, _ in CODING_QUESTIONS} == set(LANGUAGES)

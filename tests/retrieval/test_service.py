@@ -205,3 +205,13 @@ def test_only_on_a_claim_line_is_a_claim(assistant: Assistant) -> None:
 )
 def test_only_in_other_questions_is_not_a_claim(assistant: Assistant, question: str) -> None:
     assert assistant.ask(question).verdict is None
+
+
+def test_a_scope_term_counts_only_as_a_phrase(assistant: Assistant) -> None:
+    # The samples say "surgery" and "need" somewhere, never "do I need surgery": a question
+    # asking for personal advice stays refused although each word of the term is on a page.
+    lex = assistant.searcher.lexical(assistant.view())
+    assert lex.mentions("operative note") and lex.mentions("Operative  Notes")
+    assert not lex.mentions("do I need surgery") and not lex.mentions("note operative")
+    answer = assistant.ask("My father has bladder stones, do I need surgery for him too?")
+    assert answer.refused and not answer.citations
