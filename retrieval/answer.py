@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from knowledge.codes import codes_in
+from knowledge.library import LibraryView
 from retrieval.citing import CitationList
+from retrieval.lexical import Sentence
 from retrieval.messages import message
+from retrieval.passages import example_continuation, in_example
 from retrieval.search import Evidence, SearchResult
 
 __all__ = ["fact_answer", "select_evidence", "supporting_quote"]
@@ -15,13 +21,19 @@ _MIN_CHARS = 20
 _KEEP_RATIO = 0.7
 _HEADING_MAX = 100
 _SUPPORT_POOL = 10
+_PREFER_POOL = 5
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
 
 def select_evidence(
-    result: SearchResult, focus_docs: frozenset[str] = frozenset(), limit: int = _MAX_SENTENCES
+    result: SearchResult,
+    focus_docs: frozenset[str] = frozenset(),
+    limit: int = _MAX_SENTENCES,
+    prefer: Callable[[Sentence], bool] | None = None,
 ) -> list[Evidence]:
     """The sentences worth quoting: the best, and those scoring close to it.
+
+    ``prefer``: the best is the first of the top few sentences it accepts, when there is one.
 
     A question naming a code is answered only from the pages that name that code
     (``focus_docs``): another code's page is not evidence about it.
@@ -36,6 +48,9 @@ def select_evidence(
     if not usable:
         return []
     best = usable[0]
+    if prefer is not None:
+        best = next((e for e in usable[:_PREFER_POOL] if prefer(e.sentence)), best)
+        usable = [best] + [e for e in usable if e is not best]
     chosen = [best]
     seen = {best.sentence.text.strip().lower()}
     for e in usable[1:]:
@@ -65,19 +80,39 @@ def fact_answer(
     result: SearchResult,
     cites: CitationList,
     focus_docs: frozenset[str] = frozenset(),
+    example: LibraryView | None = None,
 ) -> str | None:
-    """Markdown quoting the selected evidence with [n] markers, or None if nothing cites."""
+    """Markdown quoting the selected evidence with [n] markers, or None if nothing cites.
+
+    ``example``: the question asks about a worked example; the best sentence is then quoted
+    with the rest of its example from this view.
+    """
     lines: list[str] = []
-    for e in select_evidence(result, focus_docs):
-        s = e.sentence
-        n = cites.add(s.chunk.chunk_id, s.start, s.end)
-        if n is None:
-            continue
-        body = "\n> ".join(cites.quote(n).splitlines())
-        lines.append(f"> {body} [{n}]")
+    prefer = None if example is None else partial(in_example, example)
+    for i, e in enumerate(select_evidence(result, focus_docs, prefer=prefer)):
+        spans = [e.sentence]
+        if i == 0 and example is not None and in_example(example, e.sentence):
+            spans += example_continuation(example, e.sentence)
+        for chunk_id, start, end in _merge(spans):
+            n = cites.add(chunk_id, start, end)
+            if n is None:
+                continue
+            body = "\n> ".join(cites.quote(n).splitlines())
+            lines.append(f"> {body} [{n}]")
     if not lines:
         return None
     return "\n\n".join([message(lang, "According to the uploaded materials:"), *lines])
+
+
+def _merge(sentences: list[Sentence]) -> list[tuple[str, int, int]]:
+    """One span per chunk for consecutive sentences of it (a quote reads as one passage)."""
+    spans: list[tuple[str, int, int]] = []
+    for s in sentences:
+        if spans and spans[-1][0] == s.chunk.chunk_id and spans[-1][2] <= s.start:
+            spans[-1] = (s.chunk.chunk_id, spans[-1][1], s.end)
+        else:
+            spans.append((s.chunk.chunk_id, s.start, s.end))
+    return spans
 
 
 def supporting_quote(

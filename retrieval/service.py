@@ -122,7 +122,8 @@ class Assistant:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               verdict=verdict, citations=cites.items, retrieved=retrieved)
         if reason is None:
-            text = fact_answer(q.language, result, cites, focus)
+            example = view if "example" in q.concepts else None
+            text = fact_answer(q.language, result, cites, focus, example)
             if text is not None:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               citations=cites.items, retrieved=retrieved)

@@ -1,0 +1,96 @@
+"""The rest of a worked example: the sentences that follow a quoted one in the same item.
+
+A question about an example ("in the example with recurrent stones, which guidance was used?")
+names the scenario, which its first sentence states; what it asks is told by the next ones
+("... treated with balloon dilation under fluoroscopic guidance"). So the answer quotes the
+example on from the sentence that matched, as far as the item goes: up to a paragraph break,
+a list separator (" , "), a heading, or the start of the next example. An example split over
+two chunks continues into the next chunk of the same document.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.codes import codes_in
+from knowledge.library import LibraryView
+from knowledge.sentences import split_sentences
+from retrieval.glossary import concept_terms
+from retrieval.lexical import Sentence
+
+__all__ = ["example_continuation", "in_example"]
+
+_MAX_CHARS = 600  # a continuation longer than this is not one example any more
+_HEADING_MAX = 100
+_ENDS = (".", "!", "?", ":", ";")
+# Between two sentences of one item there is only white space inside one paragraph.
+_ITEM_GAP = re.compile(r"[ \t]*\n?[ \t]*")
+
+
+def example_continuation(view: LibraryView, first: Sentence, limit: int = 2) -> list[Sentence]:
+    """Up to ``limit`` sentences that continue the example ``first`` is part of."""
+    chunks = sorted(view.by_doc.get(first.chunk.doc_id, ()), key=lambda c: c.position)
+    doc_end = first.chunk.start + first.end  # document offset reached so far
+    out: list[Sentence] = []
+    size = first.end - first.start
+    for chunk in chunks:
+        if chunk.end <= doc_end or chunk.position < first.chunk.position:
+            continue
+        text = chunk.text
+        for start, end in split_sentences(text):
+            if chunk.start + start < doc_end:
+                continue  # before the quoted sentence, or in the overlap already read
+            gap = _gap(view, chunk.doc_id, doc_end, chunk.start + start)
+            if gap is None or _starts_item(text[start:end]):
+                return out
+            size += end - start
+            if len(out) >= limit or size > _MAX_CHARS:
+                return out
+            out.append(Sentence(chunk, start, end))
+            doc_end = chunk.start + end
+    return out
+
+
+def in_example(view: LibraryView, sentence: Sentence) -> bool:
+    """True when the nearest label before ``sentence`` (itself included) in its document is an
+    example's ("Example 1: ...", "## Examples"), not another heading."""
+    doc = next((d for d in view.documents if d.doc_id == sentence.chunk.doc_id), None)
+    if doc is None:
+        return False
+    at = sentence.chunk.start + sentence.start
+    label = None
+    for start, end in split_sentences(doc.text):
+        if start > at:
+            break
+        text = doc.text[start:end]
+        if _starts_item(text) or _is_heading(text):
+            label = text
+    return label is not None and _names_example(label)
+
+
+def _gap(view: LibraryView, doc_id: str, start: int, end: int) -> str | None:
+    """The document text between two sentences, or None when it ends the item."""
+    doc = next((d for d in view.documents if d.doc_id == doc_id), None)
+    if doc is None:
+        return None
+    gap = doc.text[start:end]
+    return gap if _ITEM_GAP.fullmatch(gap) else None
+
+
+def _starts_item(sentence: str) -> bool:
+    """A heading-like or labelled start: "Example 2: ...", "# Notes", "- item"."""
+    head = sentence.lstrip()
+    if head.startswith(("#", "- ", "* ", "• ", "|")):
+        return True
+    lowered = head.lower()
+    return any(lowered.startswith(term.lower()) for term in concept_terms("example"))
+
+
+def _is_heading(text: str) -> bool:
+    text = text.strip()
+    return len(text) < _HEADING_MAX and not text.endswith(_ENDS) and not codes_in(text)
+
+
+def _names_example(label: str) -> bool:
+    lowered = label.lstrip("#-*• |").strip().lower()
+    return any(lowered.startswith(term.lower()) for term in concept_terms("example"))
