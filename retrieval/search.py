@@ -16,12 +16,12 @@ from retrieval.query import Question
 __all__ = ["MODES", "Evidence", "HybridSearcher", "SearchHints", "SearchResult"]
 
 MODES = ("hybrid", "dense", "bm25")
-_RRF_K = 60
+_RRF_K = 30
 _POOL = 40  # candidates per list
-_DENSE_WEIGHT = 1.0
-_BM25_WEIGHT = 1.0
-_CODE_WEIGHT = 0.5
-_RULE_WEIGHT = 2.0  # the rule module located the sentence that states what is asked
+_DENSE_WEIGHT = 1.5
+_BM25_WEIGHT = 0.75
+_CODE_WEIGHT = 1.0
+_RULE_WEIGHT = 1.0  # the rule module located the sentence that states what is asked
 _OFF_FOCUS = 0.5  # a sentence from a page about another code
 
 
