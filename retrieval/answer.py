@@ -20,6 +20,7 @@ _MIN_CHARS = 20
 # A further sentence is quoted only when it scores close to the best one.
 _KEEP_RATIO = 0.7
 _HEADING_MAX = 100
+_HEADING_MAX_WORDS = 8
 _SUPPORT_POOL = 10
 _PREFER_POOL = 5
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
@@ -72,7 +73,8 @@ def _is_heading(text: str) -> bool:
         return True
     if len(text) >= _HEADING_MAX or text.endswith(_SENTENCE_ENDS):
         return False
-    return not codes_in(text)
+    # A longer line says something ("Effective for dates of service on or after 1 March 2025").
+    return len(text.split()) <= _HEADING_MAX_WORDS and not codes_in(text)
 
 
 def fact_answer(

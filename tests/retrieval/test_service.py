@@ -215,3 +215,12 @@ def test_a_scope_term_counts_only_as_a_phrase(assistant: Assistant) -> None:
     assert not lex.mentions("do I need surgery") and not lex.mentions("note operative")
     answer = assistant.ask("My father has bladder stones, do I need surgery for him too?")
     assert answer.refused and not answer.citations
+
+
+def test_a_long_line_without_a_full_stop_is_quoted(assistant: Assistant) -> None:
+    # "Effective for dates of service on or after 1 March 2025" has no full stop but says
+    # something: only short lines are headings that are never quoted.
+    answer = assistant.ask("Which dates of service is the Northfield claims edit note effective for?")
+    assert not answer.refused
+    assert any("1 March 2025" in c.quote for c in answer.citations), answer.answer
+    assert_citations_verbatim(answer, assistant)
