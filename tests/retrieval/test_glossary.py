@@ -425,3 +425,15 @@ def test_coding_questions_are_not_advice_outcomes_or_other_systems(lang: str, qu
 
 def test_every_language_has_ordinary_coding_questions() -> None:
     assert {lang for lang, _ in CODING_QUESTIONS} == set(LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "is_payment"),
+    [
+        ("en", "Which guidelines should coders pay particular attention to?", False),
+        ("en", "How much does the plan pay for 99945?", True),
+        ("en", "Is 50706 paid when billed alone?", True),
+    ],
+)
+def test_payment_is_about_money_not_attention(lang: str, question: str, is_payment: bool) -> None:
+    assert ("payment" in concepts_in(question, lang)) is is_payment
