@@ -105,9 +105,13 @@ def search_hints(question: Question, view: LibraryView) -> SearchHints:
                 key = (p.chunk_id, p.start, p.end)
                 if p.rule == kind and p.end > p.start and key not in sentences:
                     sentences.append(key)
+    about = frozenset(
+        d.doc_id for d in view.document_rules if any(r.code in subject for r in d.rules)
+    ) & focus
     return SearchHints(
         subject_codes=frozenset(subject),
         focus_docs=focus,
+        subject_docs=about,
         rule_sentences=tuple(sentences),
         topic_terms=_topic_terms(question, view, focus),
     )

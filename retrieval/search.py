@@ -23,6 +23,7 @@ _BM25_WEIGHT = 0.75
 _CODE_WEIGHT = 1.0
 _RULE_WEIGHT = 1.0  # the rule module located the sentence that states what is asked
 _OFF_FOCUS = 0.5  # a sentence from a page about another code
+_MENTION_ONLY = 0.75  # a sentence from a page that names the code but states no rule for it
 
 
 @dataclass
@@ -42,7 +43,9 @@ class SearchHints:
 
     ``subject_codes``: codes the materials have rules for; every sentence of a page about a
     code is about it, so these do not pull sentences that merely print them.
-    ``focus_docs``: documents about those codes (other documents' sentences are demoted).
+    ``focus_docs``: documents naming those codes (other documents' sentences are demoted).
+    ``subject_docs``: those of them that state rules for the codes: the pages about them (a
+    page that only mentions a code, "see 99945 instead", is demoted less than others).
     ``rule_sentences``: sentences stating the rules the question asks about, as
     (chunk_id, start, end), best first.
     ``topic_terms``: query words naming the page's topic; BM25 leaves them out when other
@@ -51,6 +54,7 @@ class SearchHints:
 
     subject_codes: frozenset[str] = frozenset()
     focus_docs: frozenset[str] = frozenset()
+    subject_docs: frozenset[str] = frozenset()
     rule_sentences: tuple[tuple[str, int, int], ...] = ()
     topic_terms: frozenset[str] = frozenset()
 
@@ -158,8 +162,7 @@ class HybridSearcher:
         fused = _rrf(sentence_lists)
         for key, score in fused.items():
             e = by_key[key]
-            in_focus = not hints.focus_docs or e.sentence.chunk.doc_id in hints.focus_docs
-            e.score = score if in_focus else score * _OFF_FOCUS
+            e.score = score * _focus_weight(e.sentence.chunk.doc_id, hints)
         sentences = sorted(
             (by_key[k] for k in fused), key=lambda e: (-e.score, e.sentence.key)
         )
@@ -173,6 +176,16 @@ class HybridSearcher:
         chunks = sorted(chunk_scores, key=lambda cid: (-chunk_scores[cid], cid))
         hits = [Hit(chunk=view.chunks[cid], score=chunk_scores[cid]) for cid in chunks]
         return SearchResult(sentences=sentences, chunks=hits, best_dense=best_dense)
+
+
+def _focus_weight(doc_id: str, hints: SearchHints) -> float:
+    if not hints.focus_docs:
+        return 1.0
+    if doc_id not in hints.focus_docs:
+        return _OFF_FOCUS
+    if hints.subject_docs and doc_id not in hints.subject_docs:
+        return _MENTION_ONLY
+    return 1.0
 
 
 def _rrf(lists: Sequence[tuple[float, Sequence[object]]]) -> dict:

@@ -224,3 +224,19 @@ def test_a_long_line_without_a_full_stop_is_quoted(assistant: Assistant) -> None
     assert not answer.refused
     assert any("1 March 2025" in c.quote for c in answer.citations), answer.answer
     assert_citations_verbatim(answer, assistant)
+
+
+def test_the_page_about_a_code_outranks_pages_that_only_mention_it(assistant: Assistant) -> None:
+    from retrieval.hints import search_hints
+    from retrieval.query import analyze_question
+
+    view = assistant.view()
+    hints = search_hints(analyze_question("What is included in 99945?"), view)
+    sources = {d.doc_id: d.source for d in view.documents}
+    # The 99931 page names 99945 ("see 99945 instead") but states no rule for it.
+    assert len(hints.focus_docs) > len(hints.subject_docs) >= 1
+    about = {sources[d] for d in hints.subject_docs}
+    assert "fictional-99945-suprapubic-cystolithotomy.md" in about
+    assert "fictional-99931-laser-lithotripsy-addon.html" not in about
+    answer = assistant.ask("What is included in 99945?")
+    assert answer.citations[0].source == "fictional-99945-suprapubic-cystolithotomy.md"
