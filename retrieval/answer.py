@@ -22,6 +22,7 @@ _KEEP_RATIO = 0.7
 _HEADING_MAX = 100
 _HEADING_MAX_WORDS = 8
 _SUPPORT_POOL = 10
+_SUPPORT_TOP_ONE = 3  # a one-code claim's support must be among the best sentences
 _PREFER_POOL = 5
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
@@ -118,15 +119,21 @@ def _merge(sentences: list[Sentence]) -> list[tuple[str, int, int]]:
 
 
 def supporting_quote(
-    lang: str, result: SearchResult, cites: CitationList, codes: set[str]
+    lang: str,
+    result: SearchResult,
+    cites: CitationList,
+    codes: set[str],
+    about: frozenset[str] = frozenset(),
 ) -> str | None:
     """After a verdict: the best-ranked sentence not yet quoted that names two of the claim's
-    codes (often the reason, "99920 already includes ..."), or None.
+    codes (often the reason, "99920 already includes ..."), or None. A one-code claim ("is
+    99931 alone OK?") takes one of the best few sentences that names the code or is on a page
+    ``about`` it ("It is never reported by itself ...").
     """
     shown = {(c.chunk_id, c.start, c.end) for c in cites.items}
-    for e in result.sentences[:_SUPPORT_POOL]:
+    for rank, e in enumerate(result.sentences[:_SUPPORT_POOL]):
         s = e.sentence
-        if s.key in shown or _is_heading(s.text) or len(codes & set(codes_in(s.text))) < 2:
+        if s.key in shown or _is_heading(s.text) or not _supports(s, codes, about, rank):
             continue
         n = cites.add(s.chunk.chunk_id, s.start, s.end)
         if n is None:
@@ -134,3 +141,10 @@ def supporting_quote(
         body = "\n> ".join(cites.quote(n).splitlines())
         return f"{message(lang, 'According to the uploaded materials:')}\n\n> {body} [{n}]"
     return None
+
+
+def _supports(s: Sentence, codes: set[str], about: frozenset[str], rank: int) -> bool:
+    named = codes & set(codes_in(s.text))
+    if len(codes) >= 2:
+        return len(named) >= 2
+    return rank < _SUPPORT_TOP_ONE and bool(named or s.chunk.doc_id in about)

@@ -95,12 +95,17 @@ class Assistant:
         hints = search_hints(q, view)
         result = self.searcher.search(q, vector, view, hints)
         timings["search"] = _ms(t)
-        answer = self._compose(q, result, view, hints.focus_docs)
+        answer = self._compose(q, result, view, hints.focus_docs, hints.subject_docs)
         timings["total"] = _ms(t0)
         return answer.model_copy(update={"timings_ms": timings})
 
     def _compose(
-        self, q: Question, result: SearchResult, view: LibraryView, focus: frozenset[str]
+        self,
+        q: Question,
+        result: SearchResult,
+        view: LibraryView,
+        focus: frozenset[str],
+        about: frozenset[str] = frozenset(),
     ) -> Answer:
         cites = CitationList(view)
         retrieved = [
@@ -117,7 +122,7 @@ class Assistant:
             made = verdict_answer(q, lines, view, cites)
             if made is not None:
                 verdict, text = made
-                extra = supporting_quote(q.language, result, cites, set(q.codes))
+                extra = supporting_quote(q.language, result, cites, set(q.codes), about)
                 text = f"{text}\n\n{extra}" if extra else text
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               verdict=verdict, citations=cites.items, retrieved=retrieved)

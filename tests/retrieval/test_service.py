@@ -240,3 +240,16 @@ def test_the_page_about_a_code_outranks_pages_that_only_mention_it(assistant: As
     assert "fictional-99931-laser-lithotripsy-addon.html" not in about
     answer = assistant.ask("What is included in 99945?")
     assert answer.citations[0].source == "fictional-99945-suprapubic-cystolithotomy.md"
+
+
+def test_a_one_code_claim_is_followed_by_a_sentence_about_that_code(assistant: Assistant) -> None:
+    answer = assistant.ask("Can 99931 be billed alone, with no other code on the claim?")
+    assert answer.verdict is not None and answer.verdict.status == "missing_primary"
+    # The verdict's rule quotes, then one more under its own lead-in.
+    lead = "According to the uploaded materials:"
+    assert lead in answer.answer
+    tail = answer.answer.split(lead, 1)[1]
+    extra = [c for c in answer.citations if f"[{c.n}]" in tail]
+    assert len(extra) == 1
+    assert "99931" in extra[0].quote or "99931" in extra[0].source
+    assert_citations_verbatim(answer, assistant)
