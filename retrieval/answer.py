@@ -24,6 +24,7 @@ _HEADING_MAX_WORDS = 8
 _SUPPORT_POOL = 10
 _SUPPORT_TOP_ONE = 3  # a one-code claim's support must be among the best sentences
 _PREFER_POOL = 5
+_SHORT = 45  # characters: a sentence this short after a quoted one is quoted with it
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
 
@@ -96,6 +97,8 @@ def fact_answer(
         spans = [e.sentence]
         if i == 0 and example is not None and in_example(example, e.sentence):
             spans += example_continuation(example, e.sentence)
+        else:
+            spans += _short_follower(cites.view, e.sentence)
         for chunk_id, start, end in _merge(spans):
             n = cites.add(chunk_id, start, end)
             if n is None:
@@ -105,6 +108,15 @@ def fact_answer(
     if not lines:
         return None
     return "\n\n".join([message(lang, "According to the uploaded materials:"), *lines])
+
+
+def _short_follower(view: LibraryView, sentence: Sentence) -> list[Sentence]:
+    """The next sentence of the same item when it is short: it finishes the thought ("The plan
+    pays one unit per date of service. Extra units are denied.")."""
+    nxt = example_continuation(view, sentence, limit=1)
+    if nxt and nxt[0].chunk.chunk_id == sentence.chunk.chunk_id and len(nxt[0].text) <= _SHORT:
+        return nxt
+    return []
 
 
 def _merge(sentences: list[Sentence]) -> list[tuple[str, int, int]]:

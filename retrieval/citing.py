@@ -55,6 +55,11 @@ class CitationList:
         return self.add_quote(citation.chunk_id, citation.quote, citation.start, citation.end)
 
     @property
+    def view(self) -> LibraryView:
+        """The library view the quotes are checked against."""
+        return self._view
+
+    @property
     def items(self) -> list[Citation]:
         """The citations, in number order."""
         return list(self._items)

@@ -253,3 +253,11 @@ def test_a_one_code_claim_is_followed_by_a_sentence_about_that_code(assistant: A
     assert len(extra) == 1
     assert "99931" in extra[0].quote or "99931" in extra[0].source
     assert_citations_verbatim(answer, assistant)
+
+
+def test_a_short_next_sentence_is_quoted_with_the_one_before(assistant: Assistant) -> None:
+    answer = assistant.ask("How many units of 99931 does the Northfield plan pay per date of service?")
+    quotes = [c.quote for c in answer.citations]
+    assert any(q.startswith("The plan pays one unit") and q.endswith("Extra units are denied.")
+               for q in quotes), answer.answer
+    assert_citations_verbatim(answer, assistant)
