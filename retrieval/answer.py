@@ -10,7 +10,7 @@ from knowledge.library import LibraryView
 from retrieval.citing import CitationList
 from retrieval.lexical import Sentence
 from retrieval.messages import message
-from retrieval.passages import example_continuation, in_example
+from retrieval.passages import example_continuation, in_example, list_block
 from retrieval.search import Evidence, SearchResult
 
 __all__ = ["fact_answer", "select_evidence", "supporting_quote"]
@@ -97,6 +97,8 @@ def fact_answer(
         spans = [e.sentence]
         if i == 0 and example is not None and in_example(example, e.sentence):
             spans += example_continuation(example, e.sentence)
+        elif i == 0 and (block := list_block(e.sentence)):
+            spans = block
         else:
             spans += _short_follower(cites.view, e.sentence)
         for chunk_id, start, end in _merge(spans):

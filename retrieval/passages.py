@@ -18,10 +18,11 @@ from knowledge.sentences import split_sentences
 from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
 
-__all__ = ["example_continuation", "in_example"]
+__all__ = ["example_continuation", "in_example", "list_block"]
 
 _MAX_CHARS = 600  # a continuation longer than this is not one example any more
 _HEADING_MAX = 100
+_BULLET = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s")
 _ENDS = (".", "!", "?", ":", ";")
 # Between two sentences of one item there is only white space inside one paragraph.
 _ITEM_GAP = re.compile(r"[ \t]*\n?[ \t]*")
@@ -66,6 +67,37 @@ def in_example(view: LibraryView, sentence: Sentence) -> bool:
         if _starts_item(text) or _is_heading(text):
             label = text
     return label is not None and _names_example(label)
+
+
+def list_block(sentence: Sentence) -> list[Sentence]:
+    """The whole list ``sentence`` opens ("Typical reasons ...:") or is an item of ("- a stone
+    burden of 3 cm or more"): its lead-in and items, in its chunk; [] when it is in no list."""
+    chunk = sentence.chunk
+    spans = split_sentences(chunk.text)
+    at = next((i for i, (s, e) in enumerate(spans) if (s, e) == (sentence.start, sentence.end)), None)
+    if at is None:
+        return []
+    first = at
+    if _is_item(chunk.text[slice(*spans[at])]):
+        while first > 0 and _is_item(chunk.text[slice(*spans[first - 1])]):
+            first -= 1
+        if first > 0 and chunk.text[slice(*spans[first - 1])].rstrip().endswith(":"):
+            first -= 1
+    elif not chunk.text[slice(*spans[at])].rstrip().endswith(":"):
+        return []
+    last = first
+    while last + 1 < len(spans) and _is_item(chunk.text[slice(*spans[last + 1])]):
+        last += 1
+    if last == first and not _is_item(chunk.text[slice(*spans[first])]):
+        return []  # a lead-in with no items after it
+    block = [Sentence(chunk, s, e) for s, e in spans[first : last + 1]]
+    while sum(len(b.text) for b in block) > _MAX_CHARS and len(block) > 1:
+        block.pop()
+    return block
+
+
+def _is_item(text: str) -> bool:
+    return bool(_BULLET.match(text))
 
 
 def _gap(view: LibraryView, doc_id: str, start: int, end: int) -> str | None:

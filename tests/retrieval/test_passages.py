@@ -1,0 +1,77 @@
+"""Passages that continue a quoted sentence: the rest of a list, of an example."""
+
+from __future__ import annotations
+
+from knowledge.models import Chunk
+from knowledge.sentences import split_sentences
+from retrieval.lexical import Sentence
+from retrieval.passages import list_block
+
+TEXT = (
+    "## When it is chosen\n\nThe usual reasons are these:\n\n- a stone of 3 cm or more\n"
+    "- many small stones\n- a urethra too narrow for the scope\n\n## Who does it\n\n"
+    "A urologist does it. Nobody else does."
+)
+CHUNK = Chunk(chunk_id="c1", doc_id="d1", source="s.md", position=0, text=TEXT, start=0,
+              end=len(TEXT))
+
+
+def sentence(prefix: str) -> Sentence:
+    start, end = next((s, e) for s, e in split_sentences(TEXT) if TEXT[s:e].startswith(prefix))
+    return Sentence(CHUNK, start, end)
+
+
+def test_an_item_or_the_lead_in_brings_the_whole_list() -> None:
+    want = ["The usual reasons are these:", "- a stone of 3 cm or more", "- many small stones",
+            "- a urethra too narrow for the scope"]
+    for prefix in ("The usual", "- a stone", "- many", "- a urethra"):
+        assert [s.text for s in list_block(sentence(prefix))] == want
+
+
+def test_a_sentence_outside_a_list_has_no_block() -> None:
+    assert list_block(sentence("A urologist")) == []
+    assert list_block(sentence("## Who")) == []
+
+
+def _view(text: str, cut: int):
+    """A one-document view whose text is split into two chunks at ``cut``."""
+    from knowledge.library import LibraryView
+    from knowledge.models import SourceDocument
+
+    doc = SourceDocument(doc_id="d2", source="ex.txt", content_hash="h", text=text)
+    parts = [Chunk(chunk_id=f"k{i}", doc_id="d2", source="ex.txt", position=i, text=text[a:b],
+                   start=a, end=b) for i, (a, b) in enumerate([(0, cut), (cut, len(text))])]
+    return LibraryView(generation=1, documents=(doc,), chunks={c.chunk_id: c for c in parts},
+                       document_rules=(), by_doc={"d2": tuple(parts)})
+
+
+EXAMPLES = (
+    "Coding notes\n\nReport the add-on with its primary code.\n\n"
+    "Examples\n\nExample 1: A man has a narrowed ureter.The surgeon dilates it. "
+    "Fluoroscopy guides the balloon. , A woman has recurrent stones and undergoes ureteroscopy. "
+    "A stricture is found and dilated. The rest of the procedure can go on."
+)
+
+
+def _find(view, prefix: str) -> Sentence:
+    for c in view.chunks.values():
+        for s, e in split_sentences(c.text):
+            if c.text[s:e].startswith(prefix):
+                return Sentence(c, s, e)
+    raise AssertionError(prefix)
+
+
+def test_an_example_continues_to_its_end_and_into_the_next_chunk() -> None:
+    from retrieval.passages import example_continuation, in_example
+
+    view = _view(EXAMPLES, EXAMPLES.index("A stricture"))
+    first = _find(view, "Example 1")
+    assert in_example(view, first)
+    assert [s.text for s in example_continuation(view, first)] == [
+        "The surgeon dilates it.", "Fluoroscopy guides the balloon."]
+    # " , " ends an item; the next one runs on into the second chunk.
+    woman = _find(view, "A woman")
+    assert in_example(view, woman)
+    assert [s.text for s in example_continuation(view, woman)] == [
+        "A stricture is found and dilated.", "The rest of the procedure can go on."]
+    assert not in_example(view, _find(view, "Report the add-on"))
