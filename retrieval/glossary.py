@@ -69,6 +69,7 @@ _RU_ENDINGS_RAW = ("а я о е и ы у ю ь й ой ей ом ем ам ям 
                    "ое ее ые ие ого его ому ему ым им ую юю ых их ью ия ии ию ией иям иях иями")
 _DE_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
 _AR_ARTICLE = "ال"
+_TYPO_MIN = 7  # letters a term word needs before a one-letter slip still matches it
 # Longest first: a question word loses at most one of these before it is compared.
 _AR_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
 
@@ -98,6 +99,7 @@ class _Matcher:
     words_folded: tuple[str, ...] = ()
     words_plain: tuple[str, ...] = ()
     squeezed: str = ""
+    exact: bool = False  # a name or acronym ("Medicare", "CCAM"): no slip of the keyboard
 
 
 @dataclass(frozen=True)
@@ -148,29 +150,70 @@ def _compile(concept: int, lang: str, term: str) -> _Matcher:
     if _ARABIC.search(term):
         return _Matcher(concept, lang, "arabic", words_folded=tuple(_WORD.findall(_fold(term))))
     return _Matcher(concept, lang, "words", words_folded=tuple(_LATIN_WORD.findall(_fold(term))),
-                    words_plain=tuple(_LATIN_WORD.findall(_plain(term))))
+                    words_plain=tuple(_LATIN_WORD.findall(_plain(term))),
+                    exact=_is_name(term, lang))
 
 
-def _word_matches(q: str, t: str, lang: str) -> bool:
-    """Does question word ``q`` stand for term word ``t`` (both normalised alike)?"""
+def _is_name(term: str, lang: str) -> bool:
+    """An acronym ("CCAM") or a name ("Medicare"); German capitalises every noun."""
+    capitals = sum(ch.isupper() for ch in term)
+    return capitals >= 2 or (capitals == 1 and term[0].isupper() and lang != "de")
+
+
+def _word_matches(q: str, t: str, lang: str, slips: bool = True) -> bool:
+    """Does question word ``q`` stand for term word ``t`` (both normalised alike)?
+
+    A term word of ``_TYPO_MIN`` letters or more also takes one slip of the keyboard (a letter
+    missing, added, replaced, or two swapped: "modifeirs", "модифиакторы") when ``slips``:
+    only against terms of the question's own language ("médicale" is no slip for "Medicare").
+    """
     if q == t:
         return True
     if _CYRILLIC.match(t):
         # Russian inflects by ending: compare the stem, then allow one case ending.
         stem = t.rstrip(_RU_VOWELS)
         stem = stem if len(stem) >= 3 else t
-        if not q.startswith(stem):
+        ending = ""
+        if q.startswith(stem):
+            ending = q[len(stem):]
+        elif slips and len(stem) >= _TYPO_MIN:
+            cut = next((n for n in (len(stem), len(stem) - 1, len(stem) + 1)
+                        if _one_slip(q[:n], stem)), None)
+            if cut is None:
+                return False
+            ending = q[cut:]
+        else:
             return False
-        ending = q[len(stem):]
         ending = ending[:-2] if ending.endswith(("ся", "сь")) else ending
         return ending in _RU_ENDINGS
     if len(t) >= 5 and q.startswith(t):
+        return True
+    if slips and len(t) >= _TYPO_MIN and any(
+        _one_slip(q[:n], t) for n in (len(q), len(t) - 1, len(t), len(t) + 1)
+    ):
         return True
     # German compounds put the head last ("Harnleiter|striktur|en"): match it as the tail.
     return lang == "de" and len(t) >= 6 and any(q.endswith(t + e) for e in _DE_ENDINGS)
 
 
-def _words_match(qwords: tuple[str, ...], twords: tuple[str, ...], lang: str) -> bool:
+def _one_slip(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by exactly one edit or one swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1 :]
+
+
+def _words_match(
+    qwords: tuple[str, ...], twords: tuple[str, ...], lang: str, slips: bool = True
+) -> bool:
     n = len(twords)
     if not n:
         return False
@@ -179,7 +222,7 @@ def _words_match(qwords: tuple[str, ...], twords: tuple[str, ...], lang: str) ->
     for i in range(len(qwords) - n + 1):
         if head is not None and not qwords[i].startswith(head):
             continue
-        if all(_word_matches(qwords[i + j], twords[j], lang) for j in range(n)):
+        if all(_word_matches(qwords[i + j], twords[j], lang, slips) for j in range(n)):
             return True
     return False
 
@@ -194,7 +237,8 @@ def _arabic_word_matches(q: str, t: str) -> bool:
     return any(c in variants or (len(c) >= 4 and c in q) for c in cores)
 
 
-def _matches(m: _Matcher, q: _Question) -> bool:
+def _matches(m: _Matcher, q: _Question, slips: bool = True) -> bool:
+    slips = slips and not m.exact
     if m.kind == "squeezed":
         return m.squeezed in q.squeezed
     if m.kind == "arabic":
@@ -208,10 +252,10 @@ def _matches(m: _Matcher, q: _Question) -> bool:
     if first[:3] not in q.heads and not (m.lang == "de" and len(first) >= 6):
         return False
     if m.lang == "vi" and q.vi_marked:
-        return _words_match(q.words_plain, m.words_plain, m.lang)
+        return _words_match(q.words_plain, m.words_plain, m.lang, slips)
     if m.lang == "vi" and len(m.words_plain) == 1 and m.words_plain != m.words_folded:
         return False  # typed without marks, one syllable is ambiguous ("soi": sỏi or nội soi)
-    return _words_match(q.words_folded, m.words_folded, m.lang)
+    return _words_match(q.words_folded, m.words_folded, m.lang, slips)
 
 
 def _parse(raw: Any) -> _Glossary:
@@ -274,7 +318,7 @@ def concepts_in(question: str, lang: str) -> list[str]:
     found: set[int] = set()
     for language in dict.fromkeys((lang, "en")):
         for m in glossary.by_lang[language]:
-            if m.concept not in found and _matches(m, prepared):
+            if m.concept not in found and _matches(m, prepared, language == lang):
                 found.add(m.concept)
     return [glossary.ids[i] for i in sorted(found)]
 

@@ -437,3 +437,28 @@ def test_every_language_has_ordinary_coding_questions() -> None:
 )
 def test_payment_is_about_money_not_attention(lang: str, question: str, is_payment: bool) -> None:
     assert ("payment" in concepts_in(question, lang)) is is_payment
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "concept"),
+    [
+        ("en", "which modifeirs apply to 50706?", "modifier"),
+        ("en", "what documentaton is needed?", "documentation"),
+        ("ru", "Какие модифиакторы применимы к 50706?", "modifier"),
+        ("de", "Welche Modifkatoren gibt es?", "modifier"),
+    ],
+)
+def test_a_slip_of_the_keyboard_still_names_the_concept(lang: str, question: str, concept: str) -> None:
+    assert concept in concepts_in(question, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "concept"),
+    [
+        # one letter from "Medicare", but French for "medical"; names take no slips
+        ("fr", "Quand la nécessité médicale est-elle établie ?", "payer_coverage"),
+        ("en", "What did the reporter say?", "description"),
+    ],
+)
+def test_slips_do_not_reach_names_or_other_languages(lang: str, question: str, concept: str) -> None:
+    assert concept not in concepts_in(question, lang)
