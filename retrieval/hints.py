@@ -14,7 +14,7 @@ from pathlib import Path
 
 from knowledge.library import LibraryView
 from knowledge.sentences import document_header
-from retrieval.lexical import tokenize
+from retrieval.lexical import LexicalIndex, tokenize
 from retrieval.query import Question
 from retrieval.search import SearchHints
 
@@ -36,6 +36,10 @@ _OTHER_WORK = frozenset({
     "imaging_guidance", "supervision_interpretation", "documentation", "operative_note",
     "anesthesia", "catheter", "guidewire", "pre_post_imaging", "unit_limit",
 })
+# A capitalised word of 4+ letters, or an identifier like CE-0417.
+_NAME = re.compile(r"\b[A-Z][a-z]{3,}[A-Za-z]*\b|\b[A-Z]{1,4}-\d{2,}\b")
+# Capitalised words that name no document: sentence starts and coding words.
+_NOT_NAMES = frozenset(["what", "which", "when", "where", "does", "code", "codes", "example"])
 #: Concepts that say nothing about the subject of a question (its form, the code's words).
 _NEUTRAL = frozenset({"description", "included"})
 _WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
@@ -90,8 +94,14 @@ def _kinds(question: Question) -> list[str]:
     return kinds
 
 
-def search_hints(question: Question, view: LibraryView) -> SearchHints:
-    """Subject codes, the documents about them and the rule sentences the question asks for."""
+def search_hints(
+    question: Question, view: LibraryView, lexical: LexicalIndex | None = None
+) -> SearchHints:
+    """Subject codes, the documents about them and the rule sentences the question asks for.
+
+    With the ``lexical`` index, a name the question shares with one document only (a payer,
+    a policy number) also makes that document the focus.
+    """
     rules = {r.code: r for r in view.rules}
     subject = [c for c in question.codes if c in rules]
     focus = frozenset(
@@ -108,6 +118,12 @@ def search_hints(question: Question, view: LibraryView) -> SearchHints:
     about = frozenset(
         d.doc_id for d in view.document_rules if any(r.code in subject for r in d.rules)
     ) & focus
+    named = _named_documents(question, lexical) if lexical is not None else frozenset()
+    if named and (not focus or focus & named):
+        # "Does Northfield accept 99931 ...": of the pages about the code, the one that names
+        # Northfield is what is asked. A name and a code no page shares narrow nothing.
+        about = (about & named) or named
+        focus = focus & named if focus else named
     return SearchHints(
         subject_codes=frozenset(subject),
         focus_docs=focus,
@@ -115,6 +131,22 @@ def search_hints(question: Question, view: LibraryView) -> SearchHints:
         rule_sentences=tuple(sentences),
         topic_terms=_topic_terms(question, view, focus),
     )
+
+
+def _named_documents(question: Question, lexical: LexicalIndex) -> frozenset[str]:
+    """Documents named by a capitalised word or an identifier ("Northfield", "CE-0417") of
+    the question that occurs in exactly one document, when there are several."""
+    found: set[str] = set()
+    for word in _NAME.findall(question.text):
+        docs = lexical.documents_with(word)
+        if len(docs) == 1 and word.lower() not in _NOT_NAMES:
+            found |= docs
+    if len(found) != 1 or lexical.document_count < 2:
+        return frozenset()
+    # A code the question names must be on that page too.
+    if any(not (lexical.documents_with(code) & found) for code in question.codes):
+        return frozenset()
+    return frozenset(found)
 
 
 def _topic_terms(question: Question, view: LibraryView, focus: frozenset[str]) -> frozenset[str]:

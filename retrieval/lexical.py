@@ -85,6 +85,23 @@ class LexicalIndex:
         for s in self.sentences:
             words.setdefault(s.chunk.doc_id, []).extend(phrase_words(s.text) + ["|"])
         self._doc_words = {d: f" {' '.join(w)} " for d, w in words.items()}
+        self._word_docs: dict[str, set[str]] = {}
+        for d, ws in words.items():
+            for w in ws:
+                self._word_docs.setdefault(w, set()).add(d)
+
+    def documents_with(self, word: str) -> set[str]:
+        """The documents in which ``word`` occurs (folded like ``tokenize``; an identifier such
+        as "CE-0417" as its words in a row)."""
+        folded = phrase_words(word)
+        if len(folded) == 1:
+            return set(self._word_docs.get(folded[0], ()))
+        return {d for d in self._doc_words if self.mentions(word, [d])}
+
+    @property
+    def document_count(self) -> int:
+        """How many documents the index holds."""
+        return len(self._doc_words)
 
     def mentions(self, phrase: str, doc_ids: Iterable[str] | None = None) -> bool:
         """True when the words of ``phrase`` occur in this order (whole words, case, accents and

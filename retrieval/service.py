@@ -92,7 +92,7 @@ class Assistant:
             vector = self.embedder.embed_query(q.dense_text)
             timings["embed"] = _ms(t)
         t = time.perf_counter()
-        hints = search_hints(q, view)
+        hints = search_hints(q, view, self.searcher.lexical(view))
         result = self.searcher.search(q, vector, view, hints)
         timings["search"] = _ms(t)
         answer = self._compose(q, result, view, hints.focus_docs, hints.subject_docs)

@@ -261,3 +261,23 @@ def test_a_short_next_sentence_is_quoted_with_the_one_before(assistant: Assistan
     assert any(q.startswith("The plan pays one unit") and q.endswith("Extra units are denied.")
                for q in quotes), answer.answer
     assert_citations_verbatim(answer, assistant)
+
+
+def test_a_name_one_page_holds_makes_it_the_focus(assistant: Assistant) -> None:
+    from retrieval.hints import search_hints
+    from retrieval.query import analyze_question
+
+    view = assistant.view()
+    lex = assistant.searcher.lexical(view)
+    sources = {d.doc_id: d.source for d in view.documents}
+    payer = {"fictional-payer-policy-note.txt"}
+
+    def focus(question: str) -> set[str]:
+        return {sources[d] for d in search_hints(analyze_question(question), view, lex).focus_docs}
+
+    assert focus("Does Northfield accept 99931 when the cystoscopy was on another day?") == payer
+    assert focus("Who can appeal under note CE-0417?") == payer
+    # Several pages name 99931; without the name all of them stay in focus.
+    assert len(focus("Does the plan accept 99931 when the cystoscopy was on another day?")) > 1
+    # A name and a code that no page shares: the name narrows nothing.
+    assert focus("Does Northfield cover 99940?") == set()
