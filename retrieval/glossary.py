@@ -5,9 +5,11 @@ materials and how coders say it in the other nine languages. A question is match
 the terms of its own language and of English (questions often mix both):
 
 - Latin and Cyrillic scripts: whole words, case- and diacritic-insensitive. A term word of 5+
-  letters also matches longer words it starts ("balloon" -> "balloons"); Russian words match
-  across case endings ("почка" -> "почки"); a German term word of 6+ letters also matches as
-  the tail of a compound ("Striktur" -> "Harnleiterstrikturen"). Vietnamese compares tone
+  letters also matches words up to 3 letters longer that it starts ("balloon" -> "balloons");
+  Russian words match across case endings ("почка" -> "почки"); a German term word of 6+
+  letters also matches as the tail of a compound ("Striktur" -> "Harnleiterstrikturen"). A
+  term word of 7+ letters takes one slip of the keyboard in the question's own language
+  ("modifeirs"), unless it is a name or an acronym. Vietnamese compares tone
   marks when the question has any (a tone-less question is compared without them), because
   there they tell different words apart ("thận" kidney, "thân" body); typed without marks,
   a one-syllable term is too ambiguous to match.
@@ -69,6 +71,9 @@ _RU_ENDINGS_RAW = ("а я о е и ы у ю ь й ой ей ом ем ам ям 
                    "ое ее ые ие ого его ому ему ым им ую юю ых их ью ия ии ию ией иям иях иями")
 _DE_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
 _AR_ARTICLE = "ال"
+# Letters a question word may add to a term word it starts: "balloon" -> "balloons", but
+# "basket" is no "basketball".
+_MAX_SUFFIX = 3
 _TYPO_MIN = 7  # letters a term word needs before a one-letter slip still matches it
 # Longest first: a question word loses at most one of these before it is compared.
 _AR_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
@@ -186,7 +191,7 @@ def _word_matches(q: str, t: str, lang: str, slips: bool = True) -> bool:
             return False
         ending = ending[:-2] if ending.endswith(("ся", "сь")) else ending
         return ending in _RU_ENDINGS
-    if len(t) >= 5 and q.startswith(t):
+    if len(t) >= 5 and q.startswith(t) and len(q) - len(t) <= _MAX_SUFFIX:
         return True
     if slips and len(t) >= _TYPO_MIN and any(
         _one_slip(q[:n], t) for n in (len(q), len(t) - 1, len(t), len(t) + 1)

@@ -462,3 +462,216 @@ def test_a_slip_of_the_keyboard_still_names_the_concept(lang: str, question: str
 )
 def test_slips_do_not_reach_names_or_other_languages(lang: str, question: str, concept: str) -> None:
     assert concept not in concepts_in(question, lang)
+
+
+# --- procedure steps, anesthesia types, settings, claims and clinical words -------------
+
+# Everyday coding questions, each naming one of the concepts for procedure steps, anesthesia
+# types, settings, claims, code books and clinical findings: every concept in three or more
+# languages. None of these concepts is a kind of question of its own or only its form.
+CODING_VOCABULARY_QUESTIONS = [
+    ("en", "What pre-procedural preparation is included in the ureteroscopy code?",
+     "preparation"),
+    ("es", "¿La preparación del paciente se codifica aparte?", "preparation"),
+    ("de", "Gehört die OP-Vorbereitung zum Eingriff?", "preparation"),
+    ("ko", "수술 전 준비 과정도 코드에 포함되나요?", "preparation"),
+    ("en", "Are follow-up visits billed separately after ureteroscopy?", "follow_up_care"),
+    ("fr", "Le suivi postopératoire est-il inclus dans le forfait ?", "follow_up_care"),
+    ("zh", "术后随访可以单独收费吗？", "follow_up_care"),
+    ("tl", "Kasama ba ang follow-up care sa bayad?", "follow_up_care"),
+    ("en", "Is the ureteral access sheath placement coded separately?", "sheath"),
+    ("ru", "Нужно ли указывать установку кожуха доступа?", "sheath"),
+    ("fr", "La pose d'une gaine d'accès urétéral est-elle incluse ?", "sheath"),
+    ("ko", "요관 접근 시스 삽입은 별도 코드인가요?", "sheath"),
+    ("de", "Wird die Nierenpunktion unter Ultraschall separat abgerechnet?", "puncture"),
+    ("es", "¿La punción renal guiada por ecografía se reporta aparte?", "puncture"),
+    ("zh", "经皮肾穿刺用哪个代码？", "puncture"),
+    ("vi", "Chọc dò thận qua da dùng mã nào?", "puncture"),
+    ("en", "Which code covers dilation of an existing nephrostomy tract?", "tract_dilation"),
+    ("fr", "Comment coder la dilatation du trajet de néphrostomie ?", "tract_dilation"),
+    ("ru", "Как кодировать расширение нефростомического хода?", "tract_dilation"),
+    ("ar", "هل توسيع المسار مشمول في الرمز؟", "tract_dilation"),
+    ("en", "Is bladder irrigation reported separately?", "irrigation"),
+    ("de", "Ist die Spülung des Nierenbeckens im Code enthalten?", "irrigation"),
+    ("vi", "Bơm rửa bàng quang có tính phí riêng không?", "irrigation"),
+    ("tl", "Kasama ba ang paghuhugas ng pantog sa code?", "irrigation"),
+    ("en", "Does 52352 include stone extraction with a basket?", "stone_extraction"),
+    ("es", "¿La extracción de fragmentos está incluida en la litotricia?", "stone_extraction"),
+    ("ko", "결석 제거는 쇄석술과 따로 청구하나요?", "stone_extraction"),
+    ("ru", "Входит ли удаление фрагментов в код литотрипсии?", "stone_extraction"),
+    ("en", "Is the stone basket a supply that can be billed?", "basket"),
+    ("fr", "L'extraction au panier de Dormia est-elle incluse ?", "basket"),
+    ("zh", "用网篮取石需要另外编码吗？", "basket"),
+    ("de", "Wird das Fangkörbchen separat berechnet?", "basket"),
+    ("en", "Does the stone size change which code is used?", "stone_size"),
+    ("es", "¿El tamaño del cálculo influye en el código?", "stone_size"),
+    ("ar", "هل يؤثر حجم الحصوة على اختيار الرمز؟", "stone_size"),
+    ("vi", "Kích thước sỏi có ảnh hưởng đến mã không?", "stone_size"),
+    ("en", "Is the injection of contrast included in the pyelography code?", "contrast"),
+    ("es", "¿El medio de contraste se factura aparte?", "contrast"),
+    ("de", "Ist die Kontrastmittelgabe enthalten?", "contrast"),
+    ("ko", "조영제 주입은 별도로 청구하나요?", "contrast"),
+    ("en", "Is the procedure done under general anesthesia?", "general_anesthesia"),
+    ("ru", "Проводится ли процедура под общим наркозом?", "general_anesthesia"),
+    ("zh", "这个手术需要全麻吗？", "general_anesthesia"),
+    ("ar", "هل تتم العملية تحت التخدير العام؟", "general_anesthesia"),
+    ("fr", "La rachianesthésie est-elle facturée par l'anesthésiste ?", "regional_anesthesia"),
+    ("de", "Reicht eine Spinalanästhesie für den Eingriff?", "regional_anesthesia"),
+    ("es", "¿Se puede hacer con anestesia raquídea?", "regional_anesthesia"),
+    ("ko", "척추 마취로도 가능한가요?", "regional_anesthesia"),
+    ("en", "Can it be performed under local anesthesia in the office?", "local_anesthesia"),
+    ("vi", "Có thể làm dưới gây tê tại chỗ không?", "local_anesthesia"),
+    ("ru", "Можно ли выполнить под местной анестезией?", "local_anesthesia"),
+    ("tl", "Puwede ba itong gawin sa lokal na anestisya?", "local_anesthesia"),
+    ("en", "Is moderate sedation reported on its own?", "moderate_sedation"),
+    ("fr", "La sédation consciente est-elle codée à part ?", "moderate_sedation"),
+    ("zh", "中度镇静需要单独编码吗？", "moderate_sedation"),
+    ("de", "Wird die Analgosedierung separat abgerechnet?", "moderate_sedation"),
+    ("en", "Is the code different for an inpatient stay?", "inpatient"),
+    ("es", "¿Se factura igual si el paciente está hospitalizado?", "inpatient"),
+    ("ko", "입원 환자인 경우에도 같은 코드를 쓰나요?", "inpatient"),
+    ("ru", "Меняется ли код при госпитализации?", "inpatient"),
+    ("en", "Can 50706 be done in an ambulatory surgery center?", "outpatient"),
+    ("fr", "Peut-on le faire en ambulatoire ?", "outpatient"),
+    ("de", "Kann der Eingriff ambulant durchgeführt werden?", "outpatient"),
+    ("vi", "Thủ thuật này có làm ngoại trú được không?", "outpatient"),
+    ("en", "Can both codes be reported in the same session?", "same_session"),
+    ("es", "¿Se pueden reportar ambos códigos en la misma sesión?", "same_session"),
+    ("zh", "两个手术在同一天做怎么报？", "same_session"),
+    ("de", "Dürfen beide Leistungen in derselben Sitzung abgerechnet werden?", "same_session"),
+    ("ar", "هل يمكن الإبلاغ عن الرمزين في نفس الجلسة؟", "same_session"),
+    ("en", "Which date of service goes on the claim?", "date_of_service"),
+    ("ru", "Какую дату операции указывать?", "date_of_service"),
+    ("fr", "Quelle date de service faut-il indiquer ?", "date_of_service"),
+    ("ko", "수술 날짜는 어디에 적나요?", "date_of_service"),
+    ("en", "Is modifier 58 needed for a staged procedure?", "staged_procedure"),
+    ("de", "Wie wird ein zweizeitiger Eingriff kodiert?", "staged_procedure"),
+    ("es", "¿Cómo se codifica un procedimiento por etapas?", "staged_procedure"),
+    ("tl", "Paano i-code ang staged procedure?", "staged_procedure"),
+    ("en", "Should both codes be on the same claim?", "claim"),
+    ("es", "¿Qué va en la línea de reclamación?", "claim"),
+    ("ko", "청구서에 두 코드를 모두 적어야 하나요?", "claim"),
+    ("ar", "ماذا أكتب في نموذج المطالبة؟", "claim"),
+    ("en", "Why was the claim for 50706 denied?", "denial"),
+    ("fr", "Pourquoi la demande a-t-elle reçu un refus ?", "denial"),
+    ("zh", "为什么被拒付了？", "denial"),
+    ("de", "Warum wurde die Abrechnung abgelehnt?", "denial"),
+    ("en", "How do I file an appeal after a denial?", "appeal"),
+    ("es", "¿Cómo presento una apelación?", "appeal"),
+    ("ru", "Как обжаловать отказ страховой?", "appeal"),
+    ("ko", "이의 신청은 어떻게 하나요?", "appeal"),
+    ("en", "What is the effective date of this policy?", "effective_date"),
+    ("fr", "Quelle est la date d'entrée en vigueur de cette règle ?", "effective_date"),
+    ("zh", "这条规定的生效日期是什么时候？", "effective_date"),
+    ("vi", "Quy định này có hiệu lực từ khi nào?", "effective_date"),
+    ("en", "Does the payer require modifier 59?", "payer"),
+    ("es", "¿Qué exige el plan de salud para este código?", "payer"),
+    ("de", "Welcher Kostenträger übernimmt das?", "payer"),
+    ("ar", "هل تطلب شركة التأمين معدلا؟", "payer"),
+    ("en", "Who is the rendering provider on the claim?", "provider"),
+    ("es", "¿Qué prestador puede facturar este código?", "provider"),
+    ("zh", "服务提供者需要什么资质？", "provider"),
+    ("fr", "Quel prestataire peut facturer ce code ?", "provider"),
+    ("en", "Where in the CPT manual is this code listed?", "code_book"),
+    ("es", "¿En qué parte del manual CPT aparece?", "code_book"),
+    ("ru", "Где в справочнике CPT этот код?", "code_book"),
+    ("ko", "CPT 매뉴얼에서 이 코드를 어디서 찾나요?", "code_book"),
+    ("en", "What do the coding guidelines say about this?", "guidelines"),
+    ("fr", "Que disent les lignes directrices ?", "guidelines"),
+    ("de", "Was sagt die Kodierrichtlinie dazu?", "guidelines"),
+    ("zh", "编码指南怎么规定的？", "guidelines"),
+    ("en", "Is there an NCCI edit between 52000 and 50706?", "ncci_edit"),
+    ("ru", "Есть ли правило NCCI для этой пары кодов?", "ncci_edit"),
+    ("ko", "NCCI 에디트가 적용되나요?", "ncci_edit"),
+    ("de", "Gibt es eine Plausibilitätsprüfung für diese Codes?", "ncci_edit"),
+    ("en", "What is the long descriptor of 50706?", "code_descriptor"),
+    ("fr", "Quel est le libellé du code 50706 ?", "code_descriptor"),
+    ("de", "Wie lautet die Leistungslegende von 50706?", "code_descriptor"),
+    ("ru", "Какой полный дескриптор у 50706?", "code_descriptor"),
+    ("en", "Which code range covers ureter procedures?", "code_range"),
+    ("es", "¿Qué rango de códigos corresponde al uréter?", "code_range"),
+    ("zh", "输尿管手术的代码范围是什么？", "code_range"),
+    ("fr", "Quelle est la plage de codes pour l'uretère ?", "code_range"),
+    ("en", "How do I code a recurrent stricture?", "recurrent"),
+    ("de", "Wie kodiere ich ein Rezidiv der Striktur?", "recurrent"),
+    ("ar", "كيف أرمز التضيق المتكرر؟", "recurrent"),
+    ("vi", "Hẹp tái phát thì mã thế nào?", "recurrent"),
+    ("en", "Is hematuria a valid indication for ureteroscopy?", "hematuria"),
+    ("es", "¿La hematuria justifica la ureteroscopia?", "hematuria"),
+    ("zh", "血尿可以作为适应症吗？", "hematuria"),
+    ("ko", "혈뇨가 있을 때 요관경을 할 수 있나요?", "hematuria"),
+    ("en", "Does painful urination support medical necessity?", "dysuria"),
+    ("fr", "La dysurie justifie-t-elle l'examen ?", "dysuria"),
+    ("ru", "Является ли боль при мочеиспускании показанием?", "dysuria"),
+    ("vi", "Tiểu buốt có phải là chỉ định không?", "dysuria"),
+    ("en", "Is dilation of the urethra coded differently?", "urethra"),
+    ("es", "¿La dilatación de la uretra usa otro código?", "urethra"),
+    ("de", "Wird die Harnröhre mitbehandelt?", "urethra"),
+    ("ko", "요도에 카테터를 넣는 것도 포함되나요?", "urethra"),
+    ("en", "Can a suprapubic catheter be placed in the same session?", "suprapubic"),
+    ("fr", "La cystostomie sus-pubienne est-elle codée à part ?", "suprapubic"),
+    ("es", "¿Cómo se codifica la cistostomía suprapúbica?", "suprapubic"),
+    ("ru", "Как кодировать установку цистостомы?", "suprapubic"),
+    ("en", "Should I use an unlisted procedure code?", "unlisted_code"),
+    ("es", "¿Debo usar un código no listado?", "unlisted_code"),
+    ("ko", "미등재 시술은 어떻게 청구하나요?", "unlisted_code"),
+    ("de", "Was tun, wenn die Leistung nicht gelistet ist?", "unlisted_code"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "concept"), CODING_VOCABULARY_QUESTIONS,
+    ids=[f"{e[2]}-{e[0]}-{i}" for i, e in enumerate(CODING_VOCABULARY_QUESTIONS)],
+)
+def test_coding_vocabulary_questions_name_their_concept(
+    lang: str, question: str, concept: str
+) -> None:
+    from retrieval.glossary import is_form_concept, is_scope_concept
+
+    assert concept in concepts_in(question, lang), concepts_in(question, lang)
+    assert concept_terms(concept)[0] in expand_query(question, lang)
+    assert not is_scope_concept(concept) and not is_form_concept(concept)
+
+
+def test_every_coding_vocabulary_concept_is_asked_in_three_languages() -> None:
+    langs: dict[str, set[str]] = {}
+    for lang, _, concept in CODING_VOCABULARY_QUESTIONS:
+        langs.setdefault(concept, set()).add(lang)
+    assert all(len(found) >= 3 for found in langs.values()), langs
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "absent"),
+    [
+        ("en", "Is the ureteral catheter billed separately?", "urethra"),  # one letter apart
+        ("en", "What is the contracted rate for 50706?", "contrast"),
+        ("en", "Which rules were extracted from the note?", "stone_extraction"),
+        ("de", "Wie hoch ist der Punktwert?", "puncture"),
+        ("de", "Gibt es einen Widerspruch zwischen den beiden Dokumenten?", "appeal"),
+        ("es", "¿Cuánto se ha pagado por el 50706?", "payer"),
+        ("fr", "Comment s'appelle ce code ?", "appeal"),
+        ("fr", "Qui doit effectuer la dilatation ?", "provider"),
+        ("fr", "Pour assurer le remboursement, que faut-il documenter ?", "payer"),
+        ("vi", "Cần chuẩn bị giấy tờ gì?", "preparation"),
+        ("zh", "经尿道输尿管镜碎石怎么编码？", "urethra"),  # transurethral is an access route
+        ("ko", "따로 청구할 필요도 있나요?", "urethra"),  # 요도 inside 필요도
+        ("ko", "코딩 시스템이 다른가요?", "sheath"),  # 시스 inside 시스템
+    ],
+)
+def test_near_words_do_not_trigger_coding_vocabulary(lang: str, question: str, absent: str) -> None:
+    assert absent not in concepts_in(question, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "concept", "found"),
+    [
+        ("tl", "kwentuhan tayo tungkol sa basketball", "basket", False),
+        ("en", "Which baskets are used?", "basket", True),
+        ("es", "tengo dolor, ¿debería ir a urgencias?", "treatment_advice", True),
+        ("de", "Soll ich in die Notaufnahme fahren?", "treatment_advice", True),
+        ("en", "Is the emergency room visit billed with 50706?", "treatment_advice", False),
+        ("en", "Should I go to the emergency room?", "treatment_advice", True),
+    ],
+)
+def test_word_extensions_and_urgent_care(lang: str, question: str, concept: str, found: bool) -> None:
+    assert (concept in concepts_in(question, lang)) is found
