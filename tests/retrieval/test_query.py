@@ -1,0 +1,27 @@
+"""What a question is read as: its codes, claim lines and the text that is embedded."""
+
+from __future__ import annotations
+
+from retrieval.query import analyze_question
+
+
+def test_the_embedded_text_names_each_concept_once_in_english() -> None:
+    q = analyze_question("¿Cómo se establece la necesidad médica de la dilatación con balón?")
+    assert q.dense_text.startswith(q.text)
+    anchor = q.dense_text[len(q.text):]
+    assert "medical necessity" in anchor and "balloon dilation" in anchor
+    # The looser terms help keyword search, not the embedding.
+    assert "justify" not in anchor and "widen" not in anchor and "medically necessary" not in anchor
+    assert {"medically necessary", "dilate"} <= set(q.english_terms)
+
+
+def test_a_question_without_concepts_is_embedded_as_it_is() -> None:
+    q = analyze_question("Kumain ka na ba?", lang="tl")
+    assert q.dense_text == q.text
+
+
+def test_codes_and_claim_lines() -> None:
+    q = analyze_question("Is 50706-59 x2 with 52341 OK? And 5076?")
+    assert q.codes == ("50706", "52341")
+    assert q.claim_lines == ("50706-59x2", "52341")
+    assert q.near_codes == ("5076",)
