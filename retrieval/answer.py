@@ -16,7 +16,7 @@ from retrieval.search import Evidence, SearchResult
 __all__ = ["fact_answer", "select_evidence", "supporting_quote"]
 
 _MAX_SENTENCES = 3
-_MIN_CHARS = 20
+_MIN_CHARS = 12
 # A further sentence is quoted only when it scores close to the best one.
 _KEEP_RATIO = 0.7
 _HEADING_MAX = 100
