@@ -149,6 +149,8 @@ def supporting_quote(
         s = e.sentence
         if s.key in shown or _is_heading(s.text) or not _supports(s, codes, about, rank):
             continue
+        if in_example(cites.view, s):
+            continue  # a worked example is a case, not the rule or its reason
         n = cites.add(s.chunk.chunk_id, s.start, s.end)
         if n is None:
             continue

@@ -281,3 +281,19 @@ def test_a_name_one_page_holds_makes_it_the_focus(assistant: Assistant) -> None:
     assert len(focus("Does the plan accept 99931 when the cystoscopy was on another day?")) > 1
     # A name and a code that no page shares: the name narrows nothing.
     assert focus("Does Northfield cover 99940?") == set()
+
+
+def test_a_verdict_is_supported_by_a_rule_not_by_a_worked_example(assistant: Assistant) -> None:
+    from retrieval.answer import supporting_quote
+    from retrieval.citing import CitationList
+    from retrieval.search import Evidence, SearchResult
+
+    view = assistant.view()
+    by_text = {s.text: s for s in assistant.searcher.lexical(view).sentences}
+    example = by_text["Codes reported: 99920 and 99931."]  # the end of Example B
+    reason = next(s for t, s in by_text.items() if t.startswith("Codes 99920 and 99921 already"))
+    # The example ranks first: it names two of the claim's codes, but it is a case, not a rule.
+    result = SearchResult(sentences=[Evidence(example, 2.0), Evidence(reason, 1.0)])
+    cites = CitationList(view)
+    text = supporting_quote("en", result, cites, {"99931", "99920", "99921"})
+    assert text is not None and [c.quote for c in cites.items] == [reason.text]
