@@ -33,10 +33,13 @@ def select_evidence(
     focus_docs: frozenset[str] = frozenset(),
     limit: int = _MAX_SENTENCES,
     prefer: Callable[[Sentence], bool] | None = None,
+    required: tuple[tuple[str, int, int], ...] = (),
 ) -> list[Evidence]:
     """The sentences worth quoting: the best, and those scoring close to it.
 
     ``prefer``: the best is the first of the top few sentences it accepts, when there is one.
+    ``required``: sentence keys quoted in any case (each rule a question asks about), in
+    place of the weakest others.
 
     A question naming a code is answered only from the pages that name that code
     (``focus_docs``): another code's page is not evidence about it.
@@ -65,6 +68,12 @@ def select_evidence(
         if e.score >= _KEEP_RATIO * best.score:
             chosen.append(e)
             seen.add(text)
+    if required:
+        by_key = {e.sentence.key: e for e in usable}
+        must = [by_key[k] for k in required if k in by_key]
+        rest = [e for e in chosen if e not in must]
+        chosen = (must + rest)[: max(limit, len(must))]
+        chosen.sort(key=lambda e: -e.score)
     return chosen
 
 
@@ -85,6 +94,7 @@ def fact_answer(
     cites: CitationList,
     focus_docs: frozenset[str] = frozenset(),
     example: LibraryView | None = None,
+    required: tuple[tuple[str, int, int], ...] = (),
 ) -> str | None:
     """Markdown quoting the selected evidence with [n] markers, or None if nothing cites.
 
@@ -93,7 +103,7 @@ def fact_answer(
     """
     lines: list[str] = []
     prefer = None if example is None else partial(in_example, example)
-    for i, e in enumerate(select_evidence(result, focus_docs, prefer=prefer)):
+    for i, e in enumerate(select_evidence(result, focus_docs, prefer=prefer, required=required)):
         spans = [e.sentence]
         if i == 0 and example is not None and in_example(example, e.sentence):
             spans += example_continuation(example, e.sentence)

@@ -108,6 +108,7 @@ def search_hints(
         d.doc_id for d in view.documents if any(c in d.text for c in subject)
     )
     sentences: list[tuple[str, int, int]] = []
+    first_of_kind: dict[str, tuple[str, int, int]] = {}
     kinds = _kinds(question)
     for code in subject or sorted(rules):
         for kind in kinds:
@@ -115,6 +116,8 @@ def search_hints(
                 key = (p.chunk_id, p.start, p.end)
                 if p.rule == kind and p.end > p.start and key not in sentences:
                     sentences.append(key)
+                    if subject:
+                        first_of_kind.setdefault(kind, key)
     about = frozenset(
         d.doc_id for d in view.document_rules if any(r.code in subject for r in d.rules)
     ) & focus
@@ -129,6 +132,8 @@ def search_hints(
         focus_docs=focus,
         subject_docs=about,
         rule_sentences=tuple(sentences),
+        # "Is 99931 an add-on code, and which primary codes does it need?": both are quoted.
+        asked_rules=tuple(first_of_kind.values()) if len(first_of_kind) > 1 else (),
         topic_terms=_topic_terms(question, view, focus),
     )
 

@@ -48,6 +48,8 @@ class SearchHints:
     page that only mentions a code, "see 99945 instead", is demoted less than others).
     ``rule_sentences``: sentences stating the rules the question asks about, as
     (chunk_id, start, end), best first.
+    ``asked_rules``: when the question asks about several rules of a code, the first sentence
+    stating each (an answer quotes them all).
     ``topic_terms``: query words naming the page's topic; BM25 leaves them out when other
     words remain, since every sentence of the page is about them.
     """
@@ -56,6 +58,7 @@ class SearchHints:
     focus_docs: frozenset[str] = frozenset()
     subject_docs: frozenset[str] = frozenset()
     rule_sentences: tuple[tuple[str, int, int], ...] = ()
+    asked_rules: tuple[tuple[str, int, int], ...] = ()
     topic_terms: frozenset[str] = frozenset()
 
 

@@ -17,7 +17,7 @@ from retrieval.coverage import DEFAULT_THRESHOLDS, Thresholds, refusal_reason
 from retrieval.hints import search_hints
 from retrieval.messages import message
 from retrieval.query import Question, analyze_question
-from retrieval.search import HybridSearcher, SearchResult
+from retrieval.search import HybridSearcher, SearchHints, SearchResult
 from retrieval.verdicts import check, claim_lines_of, verdict_answer
 
 __all__ = ["Assistant", "assistant_from_settings"]
@@ -95,7 +95,7 @@ class Assistant:
         hints = search_hints(q, view, self.searcher.lexical(view))
         result = self.searcher.search(q, vector, view, hints)
         timings["search"] = _ms(t)
-        answer = self._compose(q, result, view, hints.focus_docs, hints.subject_docs)
+        answer = self._compose(q, result, view, hints)
         timings["total"] = _ms(t0)
         return answer.model_copy(update={"timings_ms": timings})
 
@@ -104,9 +104,9 @@ class Assistant:
         q: Question,
         result: SearchResult,
         view: LibraryView,
-        focus: frozenset[str],
-        about: frozenset[str] = frozenset(),
+        hints: SearchHints,
     ) -> Answer:
+        focus, about = hints.focus_docs, hints.subject_docs
         cites = CitationList(view)
         retrieved = [
             RetrievedChunk(chunk_id=h.chunk.chunk_id, source=h.chunk.source,
@@ -128,7 +128,7 @@ class Assistant:
                               verdict=verdict, citations=cites.items, retrieved=retrieved)
         if reason is None:
             example = view if "example" in q.concepts else None
-            text = fact_answer(q.language, result, cites, focus, example)
+            text = fact_answer(q.language, result, cites, focus, example, hints.asked_rules)
             if text is not None:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               citations=cites.items, retrieved=retrieved)

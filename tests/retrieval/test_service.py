@@ -297,3 +297,11 @@ def test_a_verdict_is_supported_by_a_rule_not_by_a_worked_example(assistant: Ass
     cites = CitationList(view)
     text = supporting_quote("en", result, cites, {"99931", "99920", "99921"})
     assert text is not None and [c.quote for c in cites.items] == [reason.text]
+
+
+def test_a_question_about_two_rules_quotes_both(assistant: Assistant) -> None:
+    answer = assistant.ask("Is 99931 an add-on code, and which primary codes does it need?")
+    assert answer.verdict is None and not answer.refused
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "add-on" in quotes and "99910" in quotes, answer.answer
+    assert_citations_verbatim(answer, assistant)
