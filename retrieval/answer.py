@@ -10,7 +10,7 @@ from knowledge.library import LibraryView
 from retrieval.citing import CitationList
 from retrieval.lexical import Sentence
 from retrieval.messages import message
-from retrieval.passages import example_continuation, in_example, list_block
+from retrieval.passages import example_continuation, example_label, in_example, list_block
 from retrieval.search import Evidence, SearchResult
 
 __all__ = ["fact_answer", "select_evidence", "supporting_quote"]
@@ -95,6 +95,7 @@ def fact_answer(
     focus_docs: frozenset[str] = frozenset(),
     example: LibraryView | None = None,
     required: tuple[tuple[str, int, int], ...] = (),
+    question: str = "",
 ) -> str | None:
     """Markdown quoting the selected evidence with [n] markers, or None if nothing cites.
 
@@ -102,7 +103,13 @@ def fact_answer(
     with the rest of its example from this view.
     """
     lines: list[str] = []
-    prefer = None if example is None else partial(in_example, example)
+    prefer = None
+    if example is not None:
+        prefer = partial(in_example, example)
+        label = example_label(question)
+        labelled = partial(in_example, example, label=label)
+        if label is not None and any(labelled(e.sentence) for e in result.sentences[:_PREFER_POOL]):
+            prefer = labelled  # "Example A": that one, when it is among the best
     for i, e in enumerate(select_evidence(result, focus_docs, prefer=prefer, required=required)):
         spans = [e.sentence]
         if i == 0 and example is not None and in_example(example, e.sentence):

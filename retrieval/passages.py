@@ -18,10 +18,15 @@ from knowledge.sentences import split_sentences
 from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
 
-__all__ = ["example_continuation", "in_example", "list_block"]
+__all__ = ["example_continuation", "example_label", "in_example", "list_block"]
 
 _MAX_CHARS = 600  # a continuation longer than this is not one example any more
 _HEADING_MAX = 100
+# "Example A:", "Case 2 -": the word, then the label.
+_LABEL = re.compile(r"[^\W\d_]+\s+([A-Z]|\d{1,2})\b")
+# A label in a question: a lone capital A-H or digit 1-9 (Korean and Chinese glue particles
+# to it: "예시 1에서", "例1中").
+_QUESTION_LABEL = re.compile(r"(?<![0-9A-Za-z.,/-])([A-H]|[1-9])(?![0-9A-Za-z/%-]|[.,]\d)")
 _BULLET = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s")
 _ENDS = (".", "!", "?", ":", ";")
 # Between two sentences of one item there is only white space inside one paragraph.
@@ -52,12 +57,23 @@ def example_continuation(view: LibraryView, first: Sentence, limit: int = 2) -> 
     return out
 
 
-def in_example(view: LibraryView, sentence: Sentence) -> bool:
+def in_example(view: LibraryView, sentence: Sentence, label: str | None = None) -> bool:
     """True when the nearest label before ``sentence`` (itself included) in its document is an
-    example's ("Example 1: ...", "## Examples"), not another heading."""
+    example's ("Example 1: ...", "## Examples"), not another heading; with ``label`` ("A",
+    "1"), only when that example carries it ("Example A: ...")."""
+    heading = _example_heading(view, sentence)
+    if heading is None:
+        return False
+    if label is None:
+        return True
+    found = _LABEL.match(heading.lstrip("#-*• |").strip())
+    return found is not None and found.group(1).upper() == label.upper()
+
+
+def _example_heading(view: LibraryView, sentence: Sentence) -> str | None:
     doc = next((d for d in view.documents if d.doc_id == sentence.chunk.doc_id), None)
     if doc is None:
-        return False
+        return None
     at = sentence.chunk.start + sentence.start
     label = None
     for start, end in split_sentences(doc.text):
@@ -66,7 +82,14 @@ def in_example(view: LibraryView, sentence: Sentence) -> bool:
         text = doc.text[start:end]
         if _starts_item(text) or _is_heading(text):
             label = text
-    return label is not None and _names_example(label)
+    return label if label is not None and _names_example(label) else None
+
+
+def example_label(question: str) -> str | None:
+    """The one example label a question names ("Example A", "例 1", "Beispiel 2"), if any: a
+    lone capital letter A-H or digit 1-9."""
+    labels = set(_QUESTION_LABEL.findall(question))
+    return labels.pop() if len(labels) == 1 else None
 
 
 def list_block(sentence: Sentence) -> list[Sentence]:

@@ -128,7 +128,9 @@ class Assistant:
                               verdict=verdict, citations=cites.items, retrieved=retrieved)
         if reason is None:
             example = view if "example" in q.concepts else None
-            text = fact_answer(q.language, result, cites, focus, example, hints.asked_rules)
+            text = fact_answer(
+                q.language, result, cites, focus, example, hints.asked_rules, q.text
+            )
             if text is not None:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               citations=cites.items, retrieved=retrieved)

@@ -75,3 +75,24 @@ def test_an_example_continues_to_its_end_and_into_the_next_chunk() -> None:
     assert [s.text for s in example_continuation(view, woman)] == [
         "A stricture is found and dilated.", "The rest of the procedure can go on."]
     assert not in_example(view, _find(view, "Report the add-on"))
+
+
+def test_the_label_a_question_gives_an_example() -> None:
+    from retrieval.passages import example_label
+
+    assert example_label("Sa Example A ng 99931, anong codes ang ni-report?") == "A"
+    assert example_label("예시 1에서 무엇이 필요했나요?") == "1"
+    assert example_label("In Example 2, which codes were reported?") == "2"
+    assert example_label("Is 50706-59 x2 OK with 52341?") is None
+    assert example_label("A 4 cm stone in example B?") is None  # two candidates: none
+
+
+def test_a_labelled_example_is_told_from_the_others() -> None:
+    from retrieval.passages import in_example
+
+    text = ("Examples\n\nExample A: A man has a stone. Codes reported: 99910 and 99931.\n\n"
+            "Example B: A woman has stones. Codes reported: 99920 and 99931.")
+    view = _view(text, len(text) // 2)
+    a, b = _find(view, "Example A"), _find(view, "Example B")
+    assert in_example(view, a, label="A") and not in_example(view, a, label="B")
+    assert in_example(view, b, label="b") and not in_example(view, b, label="1")
