@@ -12,7 +12,7 @@ from eval.runner import run_eval, to_outcome
 from ingest import sample_materials
 
 # Thresholds on the whole gold set (all languages together).
-MIN_FACT = 0.80  # a regression floor: measured 0.84 on 520 questions (issue 4 aims at 0.95)
+MIN_FACT = 0.86  # a regression floor: measured 0.91 on 520 questions (issue 4 aims at 0.95)
 MIN_VERDICT = 1.0
 MIN_REFUSAL_RECALL = 0.9
 MAX_FALSE_REFUSAL = 0.05
