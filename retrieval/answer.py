@@ -93,31 +93,35 @@ def fact_answer(
     result: SearchResult,
     cites: CitationList,
     focus_docs: frozenset[str] = frozenset(),
-    example: LibraryView | None = None,
-    required: tuple[tuple[str, int, int], ...] = (),
+    *,
     question: str = "",
+    example: bool = False,
+    required: tuple[tuple[str, int, int], ...] = (),
 ) -> str | None:
     """Markdown quoting the selected evidence with [n] markers, or None if nothing cites.
 
-    ``example``: the question asks about a worked example; the best sentence is then quoted
-    with the rest of its example from this view.
+    ``example``: ``question`` asks about a worked example; the best sentence in one (in the
+    one it names by label, if any) is quoted first, with the rest of its example.
+    ``required``: sentences quoted in any case (see ``select_evidence``).
     """
+    view = cites.view
     lines: list[str] = []
     prefer = None
-    if example is not None:
-        prefer = partial(in_example, example)
-        label = example_label(question)
-        labelled = partial(in_example, example, label=label)
-        if label is not None and any(labelled(e.sentence) for e in result.sentences[:_PREFER_POOL]):
+    if example:
+        prefer = partial(in_example, view)
+        labelled = partial(in_example, view, label=example_label(question))
+        if example_label(question) and any(
+            labelled(e.sentence) for e in result.sentences[:_PREFER_POOL]
+        ):
             prefer = labelled  # "Example A": that one, when it is among the best
     for i, e in enumerate(select_evidence(result, focus_docs, prefer=prefer, required=required)):
         spans = [e.sentence]
-        if i == 0 and example is not None and in_example(example, e.sentence):
-            spans += example_continuation(example, e.sentence)
+        if i == 0 and example and in_example(view, e.sentence):
+            spans += example_continuation(view, e.sentence)
         elif i == 0 and (block := list_block(e.sentence)):
             spans = block
         else:
-            spans += _short_follower(cites.view, e.sentence)
+            spans += _short_follower(view, e.sentence)
         for chunk_id, start, end in _merge(spans):
             n = cites.add(chunk_id, start, end)
             if n is None:

@@ -127,9 +127,9 @@ class Assistant:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               verdict=verdict, citations=cites.items, retrieved=retrieved)
         if reason is None:
-            example = view if "example" in q.concepts else None
             text = fact_answer(
-                q.language, result, cites, focus, example, hints.asked_rules, q.text
+                q.language, result, cites, focus, question=q.text,
+                example="example" in q.concepts, required=hints.asked_rules,
             )
             if text is not None:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
