@@ -71,15 +71,13 @@ def in_example(view: LibraryView, sentence: Sentence, label: str | None = None) 
 
 
 def _example_heading(view: LibraryView, sentence: Sentence) -> str | None:
-    doc = next((d for d in view.documents if d.doc_id == sentence.chunk.doc_id), None)
-    if doc is None:
-        return None
+    doc_text = _document_text(view, sentence.chunk.doc_id)
     at = sentence.chunk.start + sentence.start
     label = None
-    for start, end in split_sentences(doc.text):
+    for start, end in split_sentences(doc_text):
         if start > at:
             break
-        text = doc.text[start:end]
+        text = doc_text[start:end]
         if _starts_item(text) or _is_heading(text):
             label = text
     return label if label is not None and _names_example(label) else None
@@ -125,11 +123,12 @@ def _is_item(text: str) -> bool:
 
 def _gap(view: LibraryView, doc_id: str, start: int, end: int) -> str | None:
     """The document text between two sentences, or None when it ends the item."""
-    doc = next((d for d in view.documents if d.doc_id == doc_id), None)
-    if doc is None:
-        return None
-    gap = doc.text[start:end]
+    gap = _document_text(view, doc_id)[start:end]
     return gap if _ITEM_GAP.fullmatch(gap) else None
+
+
+def _document_text(view: LibraryView, doc_id: str) -> str:
+    return next((d.text for d in view.documents if d.doc_id == doc_id), "")
 
 
 def _starts_item(sentence: str) -> bool:
