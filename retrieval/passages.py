@@ -1,11 +1,12 @@
-"""The rest of a worked example: the sentences that follow a quoted one in the same item.
+"""Passages around a quoted sentence: the rest of its worked example, or its whole list.
 
 A question about an example ("in the example with recurrent stones, which guidance was used?")
 names the scenario, which its first sentence states; what it asks is told by the next ones
 ("... treated with balloon dilation under fluoroscopic guidance"). So the answer quotes the
 example on from the sentence that matched, as far as the item goes: up to a paragraph break,
 a list separator (" , "), a heading, or the start of the next example. An example split over
-two chunks continues into the next chunk of the same document.
+two chunks continues into the next chunk of the same document. Likewise an item of a list
+("- a stone burden of 3 cm or more") is quoted with its lead-in and the other items.
 """
 
 from __future__ import annotations
