@@ -104,9 +104,10 @@ def search_hints(
     """
     rules = {r.code: r for r in view.rules}
     subject = [c for c in question.codes if c in rules]
-    focus = frozenset(
-        d.doc_id for d in view.documents if any(c in d.text for c in subject)
-    )
+    if lexical is not None:  # a look-up per code instead of reading every document
+        focus = frozenset(d for c in subject for d in lexical.documents_with(c))
+    else:
+        focus = frozenset(d.doc_id for d in view.documents if any(c in d.text for c in subject))
     sentences: list[tuple[str, int, int]] = []
     first_of_kind: dict[str, tuple[str, int, int]] = {}
     kinds = _kinds(question)
@@ -134,7 +135,7 @@ def search_hints(
         rule_sentences=tuple(sentences),
         # "Is 99931 an add-on code, and which primary codes does it need?": both are quoted.
         asked_rules=tuple(first_of_kind.values()) if len(first_of_kind) > 1 else (),
-        topic_terms=_topic_terms(question, view, focus),
+        topic_terms=_topic_terms(question, view, focus, lexical),
     )
 
 
@@ -154,7 +155,9 @@ def _named_documents(question: Question, lexical: LexicalIndex) -> frozenset[str
     return frozenset(found)
 
 
-def _topic_terms(question: Question, view: LibraryView, focus: frozenset[str]) -> frozenset[str]:
+def _topic_terms(
+    question: Question, view: LibraryView, focus: frozenset[str], lexical: LexicalIndex | None
+) -> frozenset[str]:
     """Words of the question that name the page's topic (they are in its opening words).
 
     The page about a procedure repeats its name everywhere; what else the question says is
@@ -163,8 +166,12 @@ def _topic_terms(question: Question, view: LibraryView, focus: frozenset[str]) -
     """
     terms = set(question.terms)
     best: tuple[int, frozenset[str]] = (1, frozenset())
+    headers = lexical.header_words if lexical is not None else {}
     for doc in view.documents:
-        head = frozenset(tokenize(document_header(doc.text[:1000], 200))) & terms
+        words = headers.get(doc.doc_id)
+        if words is None:
+            words = frozenset(tokenize(document_header(doc.text[:1000], 200)))
+        head = words & terms
         if doc.doc_id in focus:
             return head
         if len(head) > best[0]:

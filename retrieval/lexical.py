@@ -13,7 +13,7 @@ import numpy as np
 from knowledge.codes import codes_in as find_code_strings
 from knowledge.library import LibraryView
 from knowledge.models import Chunk
-from knowledge.sentences import split_sentences
+from knowledge.sentences import document_header, split_sentences
 
 __all__ = ["LexicalIndex", "Sentence", "tokenize"]
 
@@ -85,6 +85,10 @@ class LexicalIndex:
         for s in self.sentences:
             words.setdefault(s.chunk.doc_id, []).extend(phrase_words(s.text) + ["|"])
         self._doc_words = {d: f" {' '.join(w)} " for d, w in words.items()}
+        self.header_words = {
+            d.doc_id: frozenset(tokenize(document_header(d.text[:1000], 200)))
+            for d in view.documents
+        }
         self._word_docs: dict[str, set[str]] = {}
         for d, ws in words.items():
             for w in ws:
@@ -106,13 +110,15 @@ class LexicalIndex:
     def mentions(self, phrase: str, doc_ids: Iterable[str] | None = None) -> bool:
         """True when the words of ``phrase`` occur in this order (whole words, case, accents and
         plurals folded) in one sentence of the documents ``doc_ids`` (default: all)."""
-        wanted = " ".join(phrase_words(phrase))
-        if not wanted:
+        words = phrase_words(phrase)
+        if not words:
             return False
-        docs = self._doc_words if doc_ids is None else {
-            d: self._doc_words[d] for d in doc_ids if d in self._doc_words
-        }
-        return any(f" {wanted} " in text for text in docs.values())
+        # Only documents holding every word are read through (a dictionary look-up each).
+        holders = set.intersection(*(self._word_docs.get(w, set()) for w in words))
+        if doc_ids is not None:
+            holders &= set(doc_ids)
+        wanted = f" {' '.join(words)} "
+        return any(wanted in self._doc_words[d] for d in holders)
 
     def sentences_naming(self, code: str) -> list[Sentence]:
         """Sentences in which ``code`` is written, in library order."""
