@@ -13,8 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from knowledge.library import LibraryView
-from knowledge.sentences import document_header
-from retrieval.lexical import LexicalIndex, tokenize
+from retrieval.lexical import LexicalIndex
 from retrieval.query import Question
 from retrieval.search import SearchHints
 
@@ -94,20 +93,15 @@ def _kinds(question: Question) -> list[str]:
     return kinds
 
 
-def search_hints(
-    question: Question, view: LibraryView, lexical: LexicalIndex | None = None
-) -> SearchHints:
+def search_hints(question: Question, view: LibraryView, lexical: LexicalIndex) -> SearchHints:
     """Subject codes, the documents about them and the rule sentences the question asks for.
 
-    With the ``lexical`` index, a name the question shares with one document only (a payer,
-    a policy number) also makes that document the focus.
+    ``lexical`` is the view's index: a name the question shares with one document only (a
+    payer, a policy number) also makes that document the focus.
     """
     rules = {r.code: r for r in view.rules}
     subject = [c for c in question.codes if c in rules]
-    if lexical is not None:  # a look-up per code instead of reading every document
-        focus = frozenset(d for c in subject for d in lexical.documents_with(c))
-    else:
-        focus = frozenset(d.doc_id for d in view.documents if any(c in d.text for c in subject))
+    focus = frozenset(d for c in subject for d in lexical.documents_with(c))
     sentences: list[tuple[str, int, int]] = []
     first_of_kind: dict[str, tuple[str, int, int]] = {}
     kinds = _kinds(question)
@@ -122,7 +116,7 @@ def search_hints(
     about = frozenset(
         d.doc_id for d in view.document_rules if any(r.code in subject for r in d.rules)
     ) & focus
-    named = _named_documents(question, lexical) if lexical is not None else frozenset()
+    named = _named_documents(question, lexical)
     if named and (not focus or focus & named):
         # "Does Northfield accept 99931 ...": of the pages about the code, the one that names
         # Northfield is what is asked. A name and a code no page shares narrow nothing.
@@ -156,7 +150,7 @@ def _named_documents(question: Question, lexical: LexicalIndex) -> frozenset[str
 
 
 def _topic_terms(
-    question: Question, view: LibraryView, focus: frozenset[str], lexical: LexicalIndex | None
+    question: Question, view: LibraryView, focus: frozenset[str], lexical: LexicalIndex
 ) -> frozenset[str]:
     """Words of the question that name the page's topic (they are in its opening words).
 
@@ -166,12 +160,8 @@ def _topic_terms(
     """
     terms = set(question.terms)
     best: tuple[int, frozenset[str]] = (1, frozenset())
-    headers = lexical.header_words if lexical is not None else {}
     for doc in view.documents:
-        words = headers.get(doc.doc_id)
-        if words is None:
-            words = frozenset(tokenize(document_header(doc.text[:1000], 200)))
-        head = words & terms
+        head = lexical.header_words.get(doc.doc_id, frozenset()) & terms
         if doc.doc_id in focus:
             return head
         if len(head) > best[0]:

@@ -43,7 +43,7 @@ def phrase_words(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, accent-folded word tokens without stop words; codes kept whole."""
-    return [t for t in (_fold(w) for w in _TOKEN.findall(text)) if t and t not in _STOP]
+    return [t for t in phrase_words(text) if t not in _STOP]
 
 
 @dataclass(frozen=True)

@@ -231,7 +231,8 @@ def test_the_page_about_a_code_outranks_pages_that_only_mention_it(assistant: As
     from retrieval.query import analyze_question
 
     view = assistant.view()
-    hints = search_hints(analyze_question("What is included in 99945?"), view)
+    lex = assistant.searcher.lexical(view)
+    hints = search_hints(analyze_question("What is included in 99945?"), view, lex)
     sources = {d.doc_id: d.source for d in view.documents}
     # The 99931 page names 99945 ("see 99945 instead") but states no rule for it.
     assert len(hints.focus_docs) > len(hints.subject_docs) >= 1
