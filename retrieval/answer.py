@@ -24,6 +24,7 @@ _HEADING_MAX_WORDS = 8
 _SUPPORT_POOL = 10
 _SUPPORT_TOP_ONE = 3  # a one-code claim's support must be among the best sentences
 _PREFER_POOL = 5
+_EXAMPLE_POOL = _PREFER_POOL
 _SHORT = 45  # characters: a sentence this short after a quoted one is quoted with it
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
@@ -33,11 +34,13 @@ def select_evidence(
     focus_docs: frozenset[str] = frozenset(),
     limit: int = _MAX_SENTENCES,
     prefer: Callable[[Sentence], bool] | None = None,
+    prefer_pool: int = _PREFER_POOL,
     required: tuple[tuple[str, int, int], ...] = (),
 ) -> list[Evidence]:
     """The sentences worth quoting: the best, and those scoring close to it.
 
-    ``prefer``: the best is the first of the top few sentences it accepts, when there is one.
+    ``prefer``: the best is the first of the top ``prefer_pool`` sentences it accepts, when
+    there is one.
     ``required``: sentence keys quoted in any case (each rule a question asks about), in
     place of the weakest others.
 
@@ -55,7 +58,7 @@ def select_evidence(
         return []
     best = usable[0]
     if prefer is not None:
-        best = next((e for e in usable[:_PREFER_POOL] if prefer(e.sentence)), best)
+        best = next((e for e in usable[:prefer_pool] if prefer(e.sentence)), best)
         usable = [best] + [e for e in usable if e is not best]
     chosen = [best]
     seen = {best.sentence.text.strip().lower()}
@@ -106,15 +109,16 @@ def fact_answer(
     """
     view = cites.view
     lines: list[str] = []
-    prefer = None
+    prefer, pool = None, _PREFER_POOL
     if example:
-        prefer = partial(in_example, view)
-        labelled = partial(in_example, view, label=example_label(question))
-        if example_label(question) and any(
-            labelled(e.sentence) for e in result.sentences[:_PREFER_POOL]
-        ):
-            prefer = labelled  # "Example A": that one, when it is among the best
-    for i, e in enumerate(select_evidence(result, focus_docs, prefer=prefer, required=required)):
+        prefer, pool = partial(in_example, view), _EXAMPLE_POOL
+        label = example_label(question, lang)
+        labelled = partial(in_example, view, label=label)
+        if label and any(labelled(e.sentence) for e in result.sentences):
+            # "Example A", "the first example": its best sentence, wherever it ranks.
+            prefer, pool = labelled, len(result.sentences)
+    chosen = select_evidence(result, focus_docs, prefer=prefer, prefer_pool=pool, required=required)
+    for i, e in enumerate(chosen):
         spans = [e.sentence]
         if i == 0 and example and in_example(view, e.sentence):
             spans += example_continuation(view, e.sentence)

@@ -88,7 +88,7 @@ class _Question:
 
     words_folded: tuple[str, ...]
     words_plain: tuple[str, ...]
-    heads: frozenset[str]  # first 3 letters of every word, folded and plain: a cheap filter
+    heads: frozenset[str]  # first 2 and 3 letters of every word, folded and plain: a cheap filter
     vi_marked: bool  # the question carries diacritics: Vietnamese terms then compare them
     squeezed: str  # folded, white space removed (Chinese and Korean terms)
     arabic_words: tuple[str, ...]
@@ -142,7 +142,7 @@ def _prepare(question: str) -> _Question:
     return _Question(
         words_folded=words_folded,
         words_plain=words_plain,
-        heads=frozenset(w[:3] for w in words_folded + words_plain),
+        heads=frozenset(w[:n] for w in words_folded + words_plain for n in (2, 3)),
         vi_marked=plain != folded,
         squeezed="".join(folded.split()),
         arabic_words=tuple(_WORD.findall(folded)),
@@ -193,12 +193,19 @@ def _word_matches(q: str, t: str, lang: str, slips: bool = True) -> bool:
         return ending in _RU_ENDINGS
     if len(t) >= 5 and q.startswith(t) and len(q) - len(t) <= _MAX_SUFFIX:
         return True
-    if slips and len(t) >= _TYPO_MIN and any(
-        _one_slip(q[:n], t) for n in (len(q), len(t) - 1, len(t), len(t) + 1)
-    ):
-        return True
+    if slips and len(t) >= _TYPO_MIN:
+        # A slip in the first three letters is taken in a whole word only ("exmaple").
+        cuts = (len(q), len(t) - 1, len(t), len(t) + 1) if q[:3] == t[:3] else (len(q),)
+        if any(_one_slip(q[:n], t) for n in cuts):
+            return True
     # German compounds put the head last ("Harnleiter|striktur|en"): match it as the tail.
     return lang == "de" and len(t) >= 6 and any(q.endswith(t + e) for e in _DE_ENDINGS)
+
+
+def _head(term_word: str, slips: bool) -> str:
+    """What a question word must start with to stand for ``term_word``: its first 3 letters,
+    or 2 when a slip may fall on the third ("exmaple" for "example")."""
+    return term_word[:2] if slips and len(term_word) >= _TYPO_MIN else term_word[:3]
 
 
 def _one_slip(a: str, b: str) -> bool:
@@ -223,7 +230,7 @@ def _words_match(
     if not n:
         return False
     # Every rule but the German compound tail needs the question word to start like the term.
-    head = None if lang == "de" and len(twords[0]) >= 6 else twords[0][:3]
+    head = None if lang == "de" and len(twords[0]) >= 6 else _head(twords[0], slips)
     for i in range(len(qwords) - n + 1):
         if head is not None and not qwords[i].startswith(head):
             continue
@@ -254,7 +261,7 @@ def _matches(m: _Matcher, q: _Question, slips: bool = True) -> bool:
         )
     first = m.words_folded[0] if m.words_folded else ""
     # Every rule but the German compound tail needs the question word to start like the term.
-    if first[:3] not in q.heads and not (m.lang == "de" and len(first) >= 6):
+    if _head(first, slips) not in q.heads and not (m.lang == "de" and len(first) >= 6):
         return False
     if m.lang == "vi" and q.vi_marked:
         return _words_match(q.words_plain, m.words_plain, m.lang, slips)

@@ -11,7 +11,10 @@ two chunks continues into the next chunk of the same document. Likewise an item 
 
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
+from pathlib import Path
 
 from knowledge.codes import codes_in
 from knowledge.library import LibraryView
@@ -28,6 +31,8 @@ _LABEL = re.compile(r"[^\W\d_]+\s+([A-Z]|\d{1,2})\b")
 # A label in a question: a lone capital A-H or digit 1-9 (Korean and Chinese glue particles
 # to it: "예시 1에서", "例1中").
 _QUESTION_LABEL = re.compile(r"(?<![0-9A-Za-z.,/-])([A-H]|[1-9])(?![0-9A-Za-z/%-]|[.,]\d)")
+_ORDINALS_PATH = Path(__file__).resolve().parent / "data" / "ordinals.json"
+_SQUEEZED_LANGS = ("zh", "ko")  # no spaces between words: ordinals are found inside the text
 _BULLET = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s")
 _ENDS = (".", "!", "?", ":", ";")
 # Between two sentences of one item there is only white space inside one paragraph.
@@ -62,33 +67,66 @@ def in_example(view: LibraryView, sentence: Sentence, label: str | None = None) 
     """True when the nearest label before ``sentence`` (itself included) in its document is an
     example's ("Example 1: ...", "## Examples"), not another heading; with ``label`` ("A",
     "1"), only when that example carries it ("Example A: ...")."""
-    heading = _example_heading(view, sentence)
+    heading, left = _example_heading(view, sentence)
     if heading is None:
         return False
     if label is None:
         return True
+    if left:
+        return False  # past the end of the labelled item: the next example has no label
     found = _LABEL.match(heading.lstrip("#-*• |").strip())
-    return found is not None and found.group(1).upper() == label.upper()
+    return found is not None and _place(found.group(1)) == _place(label)
 
 
-def _example_heading(view: LibraryView, sentence: Sentence) -> str | None:
+def _place(label: str) -> int:
+    """An example's place from its label: "A" and "1" are both the first."""
+    return int(label) if label.isdigit() else ord(label.upper()) - ord("A") + 1
+
+
+def _example_heading(view: LibraryView, sentence: Sentence) -> tuple[str | None, bool]:
+    """The example label ``sentence`` is under, if any, and whether an item ended between the
+    two: a label that is a sentence ("Example 1: A patient ...") labels its item only, up to a
+    paragraph break or a list separator; a heading ("## Example A") its whole section."""
     doc_text = _document_text(view, sentence.chunk.doc_id)
     at = sentence.chunk.start + sentence.start
-    label = None
+    label, left, prev_end = None, False, 0
     for start, end in split_sentences(doc_text):
         if start > at:
             break
         text = doc_text[start:end]
         if _starts_item(text) or _is_heading(text):
-            label = text
-    return label if label is not None and _names_example(label) else None
+            label, left = text, False
+        elif label is not None and not _ITEM_GAP.fullmatch(doc_text[prev_end:start]):
+            left = left or label.rstrip().endswith(_ENDS)
+        prev_end = end
+    return (label, left) if label is not None and _names_example(label) else (None, False)
 
 
-def example_label(question: str) -> str | None:
+def example_label(question: str, lang: str | None = None) -> str | None:
     """The one example label a question names ("Example A", "例 1", "Beispiel 2"), if any: a
-    lone capital letter A-H or digit 1-9."""
+    lone capital letter A-H or digit 1-9, or else an ordinal word of ``lang`` ("the first
+    example", "в первом примере": "1")."""
     labels = set(_QUESTION_LABEL.findall(question))
+    if not labels and lang is not None:
+        labels = {str(n) for n in _ordinals_in(question, lang)}
     return labels.pop() if len(labels) == 1 else None
+
+
+def _ordinals_in(question: str, lang: str) -> set[int]:
+    text = question.casefold()
+    if lang in _SQUEEZED_LANGS:
+        squeezed = "".join(text.split())
+        return {n for word, n in _ordinals(lang) if word in squeezed}
+    return {n for word, n in _ordinals(lang)
+            if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)}
+
+
+@cache
+def _ordinals(lang: str) -> tuple[tuple[str, int], ...]:
+    with _ORDINALS_PATH.open(encoding="utf-8") as fh:
+        words = json.load(fh).get(lang, {})
+    return tuple(("".join(w.casefold().split()) if lang in _SQUEEZED_LANGS else w.casefold(), n)
+                 for w, n in words.items())
 
 
 def list_block(sentence: Sentence) -> list[Sentence]:

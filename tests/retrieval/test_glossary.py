@@ -446,6 +446,7 @@ def test_payment_is_about_money_not_attention(lang: str, question: str, is_payme
         ("en", "what documentaton is needed?", "documentation"),
         ("ru", "Какие модифиакторы применимы к 50706?", "modifier"),
         ("de", "Welche Modifkatoren gibt es?", "modifier"),
+        ("en", "in the exmaple with stones, which guidance was used?", "example"),  # swap at 3
     ],
 )
 def test_a_slip_of_the_keyboard_still_names_the_concept(lang: str, question: str, concept: str) -> None:
@@ -458,6 +459,9 @@ def test_a_slip_of_the_keyboard_still_names_the_concept(lang: str, question: str
         # one letter from "Medicare", but French for "medical"; names take no slips
         ("fr", "Quand la nécessité médicale est-elle établie ?", "payer_coverage"),
         ("en", "What did the reporter say?", "description"),
+        # "kailang|an" is one letter from "kabilang" (included) only with the third letter
+        # slipped and the word cut short: such a slip counts in a whole word only
+        ("tl", "Kailangan ba ng guidewire?", "included"),
     ],
 )
 def test_slips_do_not_reach_names_or_other_languages(lang: str, question: str, concept: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from knowledge.models import Chunk
 from knowledge.sentences import split_sentences
 from retrieval.lexical import Sentence
@@ -85,6 +87,38 @@ def test_the_label_a_question_gives_an_example() -> None:
     assert example_label("In Example 2, which codes were reported?") == "2"
     assert example_label("Is 50706-59 x2 OK with 52341?") is None
     assert example_label("A 4 cm stone in example B?") is None  # two candidates: none
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "label"),
+    [
+        ("en", "Which codes were reported in the second example?", "2"),
+        ("ru", "Какие коды указаны в первом примере?", "1"),
+        ("zh", "第一个例子里报告了哪些代码？", "1"),
+        ("ko", "첫 번째 예시에서 어떤 코드를 썼나요?", "1"),
+        ("ar", "ما الرموز في المثال الأول؟", "1"),
+        ("vi", "Trong ví dụ đầu tiên dùng mã nào?", "1"),
+        ("de", "Welche Codes stehen im zweiten Beispiel?", "2"),
+        ("tl", "Anong mga code sa unang halimbawa?", "1"),
+        ("es", "¿Qué códigos se usan en el primer ejemplo?", "1"),
+        ("fr", "Quels codes dans le premier exemple ?", "1"),
+    ],
+)
+def test_an_ordinal_names_an_example_by_its_place(lang: str, question: str, label: str) -> None:
+    from retrieval.passages import example_label
+
+    assert example_label(question, lang) == label
+    assert example_label(question) is None  # without the language, no ordinal is read
+
+
+def test_a_sentence_label_covers_its_item_only() -> None:
+    from retrieval.passages import in_example
+
+    view = _view(EXAMPLES, EXAMPLES.index("A stricture"))
+    assert in_example(view, _find(view, "The surgeon dilates"), label="1")
+    assert in_example(view, _find(view, "The surgeon dilates"), label="A")  # the same place
+    woman = _find(view, "A woman")  # after " , ": the next example, which has no label
+    assert in_example(view, woman) and not in_example(view, woman, label="1")
 
 
 def test_a_labelled_example_is_told_from_the_others() -> None:
