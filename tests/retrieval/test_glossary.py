@@ -96,6 +96,11 @@ EXPANSIONS = [
     ("tl", "Kailangan ba ng anestisya sa pagdurog ng bato sa pantog?",
      {"anesthesia", "lithotripsy", "stone", "bladder"}),
     ("tl", "Ano ang mga komplikasyon ng nephrostomy?", {"complications", "nephrostomy"}),
+    # asking for the plain-language explanation a page gives ("In simple terms: ...")
+    ("ru", "Объясните простыми словами, что делает этот код", {"plain_language"}),
+    ("ko", "쉽게 말하면 이 코드는 무슨 시술인가요?", {"plain_language"}),
+    ("de", "Was bedeutet der Code, einfach erklärt?", {"plain_language"}),
+    ("vi", "noi don gian thi ma nay la gi", {"plain_language"}),
 ]
 
 
