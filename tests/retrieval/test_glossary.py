@@ -101,6 +101,13 @@ EXPANSIONS = [
     ("ko", "쉽게 말하면 이 코드는 무슨 시술인가요?", {"plain_language"}),
     ("de", "Was bedeutet der Code, einfach erklärt?", {"plain_language"}),
     ("vi", "noi don gian thi ma nay la gi", {"plain_language"}),
+    # "where do I find ...": answered by the page's pointer ("Consult the CPT manual ...")
+    ("ar", "أين أجد إرشادات الترميز لهذا الرمز؟", {"reference_source", "guidelines"}),
+    ("fr", "Où trouver les règles des modificateurs ?", {"reference_source", "modifier"}),
+    ("ko", "모디파이어 지침은 어디서 찾나요?", {"reference_source", "modifier"}),
+    # a worked example named by its patient
+    ("es", "En el caso del paciente con cálculos, ¿qué se facturó?", {"example", "stone"}),
+    ("de", "Was wurde im Fall des Patienten mit Steinen abgerechnet?", {"example"}),
 ]
 
 
