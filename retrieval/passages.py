@@ -66,16 +66,12 @@ def example_continuation(view: LibraryView, first: Sentence, limit: int = 2) -> 
 def in_example(view: LibraryView, sentence: Sentence, label: str | None = None) -> bool:
     """True when the nearest label before ``sentence`` (itself included) in its document is an
     example's ("Example 1: ...", "## Examples"), not another heading; with ``label`` ("A",
-    "1"), only when that example carries it ("Example A: ...")."""
-    heading, left = _example_heading(view, sentence)
+    "1", "3"), only when the example holding it is at that place in the document ("Example A"
+    is the first; an unlabelled third example after "Example 1: ... , ... , ..." the third)."""
+    heading, place = _example_place(view, sentence)
     if heading is None:
         return False
-    if label is None:
-        return True
-    if left:
-        return False  # past the end of the labelled item: the next example has no label
-    found = _LABEL.match(heading.lstrip("#-*• |").strip())
-    return found is not None and _place(found.group(1)) == _place(label)
+    return label is None or place == _place(label)
 
 
 def _place(label: str) -> int:
@@ -83,23 +79,34 @@ def _place(label: str) -> int:
     return int(label) if label.isdigit() else ord(label.upper()) - ord("A") + 1
 
 
-def _example_heading(view: LibraryView, sentence: Sentence) -> tuple[str | None, bool]:
-    """The example label ``sentence`` is under, if any, and whether an item ended between the
-    two: a label that is a sentence ("Example 1: A patient ...") labels its item only, up to a
-    paragraph break or a list separator; a heading ("## Example A") its whole section."""
+def _example_place(view: LibraryView, sentence: Sentence) -> tuple[str | None, int]:
+    """The example label ``sentence`` is under, if any, and the place of its example.
+
+    Examples are counted in document order. A label that is a sentence ("Example 1: A patient
+    ...") opens an example that ends at a paragraph break or a list separator, where the next
+    (unlabelled) one starts; a labelled heading ("## Example A") makes its section one
+    example; under an unlabelled heading ("## Examples") each paragraph is one.
+    """
     doc_text = _document_text(view, sentence.chunk.doc_id)
     at = sentence.chunk.start + sentence.start
-    label, left, prev_end = None, False, 0
+    label, place, splits, open_item, prev_end = None, 0, False, False, 0
     for start, end in split_sentences(doc_text):
         if start > at:
             break
         text = doc_text[start:end]
         if _starts_item(text) or _is_heading(text):
-            label, left = text, False
-        elif label is not None and not _ITEM_GAP.fullmatch(doc_text[prev_end:start]):
-            left = left or label.rstrip().endswith(_ENDS)
+            label, open_item = text, False
+            if _names_example(text):
+                sentence_label = text.rstrip().endswith(_ENDS)
+                labelled = sentence_label or _LABEL.match(text.lstrip("#-*• |").strip())
+                splits = sentence_label or not labelled
+                if labelled:
+                    place, open_item = place + 1, True
+        elif label is not None and _names_example(label):
+            if not open_item or (splits and not _ITEM_GAP.fullmatch(doc_text[prev_end:start])):
+                place, open_item = place + 1, True
         prev_end = end
-    return (label, left) if label is not None and _names_example(label) else (None, False)
+    return (label, place) if label is not None and _names_example(label) else (None, 0)
 
 
 def example_label(question: str, lang: str | None = None) -> str | None:

@@ -22,6 +22,8 @@ __all__ = ["claim_lines_of", "verdict_answer"]
 _WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
 _NEAR = 14  # characters either side of the code where an "only" word counts
 _LIST_QUESTIONS = frozenset({"exclusion", "primary_procedure", "see_also", "modifier", "add_on_code"})
+# "Does 50706 only cover the dilation?": "only" is about what the code includes.
+_CONTENT_QUESTIONS = frozenset({"included", "description"})
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +48,7 @@ def _says_alone(question: Question) -> bool:
             return True
     code = question.codes[0].lower() if question.codes else ""
     at = text.find(code)
-    if at < 0 or any(c in _LIST_QUESTIONS for c in question.concepts):
+    if at < 0 or any(c in _LIST_QUESTIONS or c in _CONTENT_QUESTIONS for c in question.concepts):
         return False  # "which codes are excluded with 50706 only?" asks for a list
     near = text[max(0, at - _NEAR) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
     if any(_found(w, near) for words in _words("only").values() for w in words):

@@ -119,6 +119,19 @@ def test_a_sentence_label_covers_its_item_only() -> None:
     assert in_example(view, _find(view, "The surgeon dilates"), label="A")  # the same place
     woman = _find(view, "A woman")  # after " , ": the next example, which has no label
     assert in_example(view, woman) and not in_example(view, woman, label="1")
+    assert in_example(view, woman, label="2")  # "the second example" is told by its place
+    assert in_example(view, _find(view, "A stricture is found"), label="2")
+
+
+def test_examples_under_a_plain_heading_are_counted_by_paragraph() -> None:
+    from retrieval.passages import in_example
+
+    text = ("Notes\n\nReport the add-on with its primary code.\n\n## Examples\n\n"
+            "A man has a stone. It is removed.\n\nA woman has two stones. Both are removed.")
+    view = _view(text, len(text) // 2)
+    man, woman = _find(view, "It is removed"), _find(view, "Both are removed")
+    assert in_example(view, man, label="1") and not in_example(view, man, label="2")
+    assert in_example(view, woman, label="2") and not in_example(view, woman, label="1")
 
 
 def test_a_labelled_example_is_told_from_the_others() -> None:
