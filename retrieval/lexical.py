@@ -74,10 +74,10 @@ class LexicalIndex:
         self.sentences: list[Sentence] = [
             Sentence(c, s, e) for c in self.chunks for s, e in split_sentences(c.text)
         ]
-        self._naming: dict[str, list[Sentence]] = {}
-        for s in self.sentences:
+        self._naming: dict[str, list[int]] = {}
+        for i, s in enumerate(self.sentences):
             for code in dict.fromkeys(find_code_strings(s.text)):
-                self._naming.setdefault(code, []).append(s)
+                self._naming.setdefault(code, []).append(i)
         self._sent = _bm25([s.text for s in self.sentences])
         self._chunk = _bm25([c.text for c in self.chunks])
         # Each document's words in order (stop words kept, folded alike), to find phrases in.
@@ -120,9 +120,20 @@ class LexicalIndex:
         wanted = f" {' '.join(words)} "
         return any(wanted in self._doc_words[d] for d in holders)
 
-    def sentences_naming(self, code: str) -> list[Sentence]:
-        """Sentences in which ``code`` is written, in library order."""
-        return self._naming.get(code, [])
+    def naming(self, codes: Sequence[str]) -> list[int]:
+        """Indexes of the sentences naming any of ``codes``: those naming more of them first,
+        then in library order (``sentence`` gives the sentence)."""
+        if len(codes) == 1:
+            return list(self._naming.get(codes[0], []))
+        counts: dict[int, int] = {}
+        for code in codes:
+            for i in self._naming.get(code, []):
+                counts[i] = counts.get(i, 0) + 1
+        return sorted(counts, key=lambda i: (-counts[i], i))
+
+    def sentence(self, index: int) -> Sentence:
+        """The sentence at ``index`` (as ``naming`` gives it)."""
+        return self.sentences[index]
 
     def search_sentences(self, terms: Sequence[str], k: int) -> list[tuple[Sentence, float]]:
         """Top ``k`` sentences for the query tokens (positive scores only), best first."""

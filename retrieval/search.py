@@ -18,6 +18,7 @@ __all__ = ["MODES", "Evidence", "HybridSearcher", "SearchHints", "SearchResult"]
 MODES = ("hybrid", "dense", "bm25")
 _RRF_K = 30
 _POOL = 40  # candidates per list
+_CHUNKS = 20  # ranked chunks returned (answers list the top 5)
 _DENSE_WEIGHT = 1.5
 _BM25_WEIGHT = 0.75
 _CODE_WEIGHT = 1.0
@@ -143,14 +144,21 @@ class HybridSearcher:
             chunk_lists.append([c.chunk_id for c, _ in lex.search_chunks(terms, 10)])
         wanted = set(question.codes) - hints.subject_codes
         if wanted and self.mode == "hybrid":
-            # A code in the question must pull the sentences that name it.
-            named: dict[tuple[str, int, int], None] = {}
-            for code in sorted(wanted):
-                for s in lex.sentences_naming(code):
-                    ev(s).code_match = True
-                    named[s.key] = None
-            ranked = list(named)
-            ranked.sort(key=lambda k: -sum(c in by_key[k].sentence.text for c in wanted))
+            # A code in the question must pull the sentences that name it: those naming the
+            # most of its codes first; of very many, those the other lists found first.
+            named = lex.naming(sorted(wanted))
+            picks = [lex.sentence(i) for i in named[:_POOL]]
+            if len(named) > _POOL:
+                found = [e.sentence for e in by_key.values()
+                         if any(c in e.sentence.text for c in wanted)]
+                found.sort(key=lambda s: -sum(c in s.text for c in wanted))
+                keys = {s.key for s in found}
+                picks = (found + [s for s in picks if s.key not in keys])[:_POOL]
+            ranked = []
+            for s in picks:
+                e = ev(s)
+                e.code_match = True
+                ranked.append(s.key)
             # A nudge, not a verdict: a page names its own code in many sentences.
             sentence_lists.append((_CODE_WEIGHT, ranked))
 
@@ -176,7 +184,7 @@ class HybridSearcher:
             if cid not in best_sentence_chunks:
                 best_sentence_chunks.append(cid)
         chunk_scores = _rrf([(1.0, ranked) for ranked in [*chunk_lists, best_sentence_chunks]])
-        chunks = sorted(chunk_scores, key=lambda cid: (-chunk_scores[cid], cid))
+        chunks = sorted(chunk_scores, key=lambda cid: (-chunk_scores[cid], cid))[:_CHUNKS]
         hits = [Hit(chunk=view.chunks[cid], score=chunk_scores[cid]) for cid in chunks]
         return SearchResult(sentences=sentences, chunks=hits, best_dense=best_dense)
 
