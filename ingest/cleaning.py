@@ -16,7 +16,8 @@ A line is dropped as boilerplate when it is one of (rules are generic; no page i
   two interface terms and at most one other word (``Home | Library | Sign in``), or of one
   interface phrase alone (``Back to top``; a single word such as ``Library`` is kept);
 - a version badge (``BETA v.3.0``, ``Version 2.1``);
-- a call to action on a short line (``Click here to request access.``);
+- a call to action on a short line that says nothing else (``Click here to request
+  access.``; a line that also states a fact in a sentence of its own is kept);
 - a cookie or copyright footer on a short line;
 - a marketing tagline: at most five words, no digits, with a slogan verb
   (``Discover what matters.``).
@@ -120,7 +121,7 @@ def is_boilerplate_line(line: str) -> bool:
         return True
     if len(words) <= 4 and _VERSION.fullmatch(folded.strip(" ()[]|-·•")):
         return True
-    if len(words) <= 25 and _CALL_TO_ACTION.search(folded):
+    if len(words) <= 25 and _CALL_TO_ACTION.search(folded) and _only_calls_to_action(folded):
         return True
     if len(words) <= 6 and _LONE_LINK.search(folded):
         return True
@@ -129,6 +130,13 @@ def is_boilerplate_line(line: str) -> bool:
     return len(words) <= 5 and not any(c.isdigit() for c in folded) and bool(
         _SLOGAN.search(folded)
     )
+
+
+def _only_calls_to_action(folded: str) -> bool:
+    """Every sentence of the line is a call to action or a few words around one: a line that
+    also states something ("Only members can see case notes. Click here ...") is content."""
+    sentences = [p for p in re.split(r"(?<=[.!?])\s+", folded) if p.strip()]
+    return all(_CALL_TO_ACTION.search(p) or len(p.split()) <= 3 for p in sentences)
 
 
 def _is_language_bar(folded: str) -> bool:
