@@ -163,16 +163,19 @@ def supporting_quote(
     cites: CitationList,
     codes: set[str],
     about: frozenset[str] = frozenset(),
+    prefer: Callable[[Sentence], bool] | None = None,
 ) -> str | None:
     """After a verdict: the best-ranked sentence not yet quoted that names two of the claim's
     codes (often the reason, "99920 already includes ..."), or None. A one-code claim ("is
     99931 alone OK?") takes one of the best few sentences that names the code or is on a page
-    ``about`` it ("It is never reported by itself ...").
+    ``about`` it ("It is never reported by itself ..."); ``prefer``: of those, one it accepts
+    comes first, wherever it ranks in the pool.
     """
     shown = {(c.chunk_id, c.start, c.end) for c in cites.items}
-    for rank, e in enumerate(result.sentences[:_SUPPORT_POOL]):
-        s = e.sentence
-        if s.key in shown or _is_heading(s.text) or not _supports(s, codes, about, rank):
+    pool = [(rank, e.sentence) for rank, e in enumerate(result.sentences[:_SUPPORT_POOL])]
+    liked = [s for _, s in pool if prefer is not None and prefer(s) and _supports(s, codes, about, 0)]
+    for s in liked + [s for rank, s in pool if _supports(s, codes, about, rank)]:
+        if s.key in shown or _is_heading(s.text):
             continue
         if in_example(cites.view, s):
             continue  # a worked example is a case, not the rule or its reason

@@ -18,7 +18,7 @@ from retrieval.hints import search_hints
 from retrieval.messages import message
 from retrieval.query import Question, analyze_question
 from retrieval.search import HybridSearcher, SearchHints, SearchResult
-from retrieval.verdicts import check, claim_lines_of, verdict_answer
+from retrieval.verdicts import check, claim_lines_of, states_alone, verdict_answer
 
 __all__ = ["Assistant", "assistant_from_settings"]
 
@@ -122,7 +122,9 @@ class Assistant:
             made = verdict_answer(q, lines, view, cites)
             if made is not None:
                 verdict, text = made
-                extra = supporting_quote(q.language, result, cites, set(q.codes), about)
+                # "Can 99931 be billed alone?": the materials' own words on it, if any.
+                alone = (lambda s: states_alone(s.text)) if len(set(q.codes)) == 1 else None
+                extra = supporting_quote(q.language, result, cites, set(q.codes), about, alone)
                 text = f"{text}\n\n{extra}" if extra else text
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               verdict=verdict, citations=cites.items, retrieved=retrieved)

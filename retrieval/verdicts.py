@@ -17,7 +17,7 @@ from retrieval.hints import names_other_work
 from retrieval.messages import message
 from retrieval.query import Question
 
-__all__ = ["claim_lines_of", "verdict_answer"]
+__all__ = ["claim_lines_of", "states_alone", "verdict_answer"]
 
 _WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
 _NEAR = 14  # characters either side of the code where an "only" word counts
@@ -30,6 +30,13 @@ _CONTENT_QUESTIONS = frozenset({"included", "description"})
 def _words(kind: str) -> dict[str, tuple[str, ...]]:
     data = json.loads(_WORDS.read_text(encoding="utf-8"))
     return {lang: tuple(w.lower() for w in words) for lang, words in data[kind].items()}
+
+
+def states_alone(text: str) -> bool:
+    """True when material ``text`` speaks of a code reported alone ("It is never reported by
+    itself"): the rule a claim of one add-on code turns on."""
+    lowered = text.lower()
+    return any(_found(w, lowered) for w in _words("alone").get("en", ()))
 
 
 def _found(word: str, text: str) -> bool:

@@ -103,3 +103,18 @@ def test_audit_conflict_is_mentioned_with_the_claim(assistant: Assistant) -> Non
     answer = assistant.ask("Can 50706 be reported with 52341?")
     assert answer.verdict is not None and answer.verdict.status == "not_allowed"
     assert "Caution" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Can 99931 be billed alone, with no other code on the claim?",
+     "Pwede bang solo i-report ang 99931?"],
+)
+def test_an_alone_claim_quotes_what_the_page_says_of_it_alone(
+    assistant: Assistant, question: str
+) -> None:
+    # The 99931 page says "It is never reported by itself ...": the rule in question.
+    answer = assistant.ask(question)
+    assert answer.verdict is not None and answer.verdict.status == "missing_primary"
+    assert "never reported by itself" in answer.answer, answer.answer
+    _verbatim(answer, assistant)

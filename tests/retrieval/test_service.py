@@ -259,6 +259,16 @@ def test_a_one_code_claim_is_followed_by_a_sentence_about_that_code(assistant: A
     assert_citations_verbatim(answer, assistant)
 
 
+def test_an_alone_claim_prefers_what_the_page_says_of_reporting_alone(assistant: Assistant) -> None:
+    from retrieval.verdicts import states_alone
+
+    answer = assistant.ask("Can 99931 be billed alone, with no other code on the claim?")
+    support = answer.citations[-1].quote
+    # Of the sentences supporting the verdict, one about the code on its own is quoted.
+    assert states_alone(support), support
+    assert states_alone("It is never reported by itself.") and not states_alone("Use 99931.")
+
+
 def test_a_short_next_sentence_is_quoted_with_the_one_before(assistant: Assistant) -> None:
     answer = assistant.ask("How many units of 99931 does the Northfield plan pay per date of service?")
     quotes = [c.quote for c in answer.citations]
