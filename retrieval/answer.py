@@ -10,7 +10,13 @@ from knowledge.library import LibraryView
 from retrieval.citing import CitationList
 from retrieval.lexical import Sentence
 from retrieval.messages import message
-from retrieval.passages import example_continuation, example_label, in_example, list_block
+from retrieval.passages import (
+    example_continuation,
+    example_label,
+    in_example,
+    list_block,
+    title_block,
+)
 from retrieval.search import Evidence, SearchResult
 
 __all__ = ["fact_answer", "select_evidence", "supporting_quote"]
@@ -100,12 +106,16 @@ def fact_answer(
     question: str = "",
     example: bool = False,
     required: tuple[tuple[str, int, int], ...] = (),
+    names: frozenset[str] = frozenset(),
 ) -> str | None:
     """Markdown quoting the selected evidence with [n] markers, or None if nothing cites.
 
     ``example``: ``question`` asks about a worked example; the best sentence in one (in the
     one it names by label, if any) is quoted first, with the rest of its example.
     ``required``: sentences quoted in any case (see ``select_evidence``).
+    ``names``: words of the question naming one document; when the best match is a title
+    line holding one ("Claims Edit Note CE-0417: ..."), the title block is quoted first: it
+    says what the document is, who issued it and when it applies.
     """
     view = cites.view
     lines: list[str] = []
@@ -118,6 +128,10 @@ def fact_answer(
             # "Example A", "the first example": its best sentence, wherever it ranks.
             prefer, pool = labelled, len(result.sentences)
     chosen = select_evidence(result, focus_docs, prefer=prefer, prefer_pool=pool, required=required)
+    passages: list[list[Sentence]] = []
+    if title := _named_title(result, names):
+        passages.append(title)
+        chosen = chosen[: _MAX_SENTENCES - 1]
     for i, e in enumerate(chosen):
         spans = [e.sentence]
         if i == 0 and example and in_example(view, e.sentence):
@@ -126,15 +140,23 @@ def fact_answer(
             spans = block
         else:
             spans += _short_follower(view, e.sentence)
+        passages.append(spans)
+    for spans in passages:
         for chunk_id, start, end in _merge(spans):
-            n = cites.add(chunk_id, start, end)
-            if n is None:
-                continue
-            body = "\n> ".join(cites.quote(n).splitlines())
-            lines.append(f"> {body} [{n}]")
+            if (line := _quote(cites, chunk_id, start, end)) is not None:
+                lines.append(line)
     if not lines:
         return None
     return "\n\n".join([message(lang, "According to the uploaded materials:"), *lines])
+
+
+def _named_title(result: SearchResult, names: frozenset[str]) -> list[Sentence]:
+    if not names or not result.sentences:
+        return []
+    top = result.sentences[0].sentence
+    if not _is_heading(top.text) or not any(n.lower() in top.text.lower() for n in names):
+        return []
+    return title_block(top)
 
 
 def _short_follower(view: LibraryView, sentence: Sentence) -> list[Sentence]:
@@ -179,12 +201,18 @@ def supporting_quote(
             continue
         if in_example(cites.view, s):
             continue  # a worked example is a case, not the rule or its reason
-        n = cites.add(s.chunk.chunk_id, s.start, s.end)
-        if n is None:
-            continue
-        body = "\n> ".join(cites.quote(n).splitlines())
-        return f"{message(lang, 'According to the uploaded materials:')}\n\n> {body} [{n}]"
+        if (line := _quote(cites, s.chunk.chunk_id, s.start, s.end)) is not None:
+            return f"{message(lang, 'According to the uploaded materials:')}\n\n{line}"
     return None
+
+
+def _quote(cites: CitationList, chunk_id: str, start: int, end: int) -> str | None:
+    """The span cited and quoted as a Markdown block ending in its [n], or None."""
+    n = cites.add(chunk_id, start, end)
+    if n is None:
+        return None
+    body = "\n> ".join(cites.quote(n).splitlines())
+    return f"> {body} [{n}]"
 
 
 def _supports(s: Sentence, codes: set[str], about: frozenset[str], rank: int) -> bool:

@@ -116,7 +116,7 @@ def search_hints(question: Question, view: LibraryView, lexical: LexicalIndex) -
     about = frozenset(
         d.doc_id for d in view.document_rules if any(r.code in subject for r in d.rules)
     ) & focus
-    named = _named_documents(question, lexical)
+    named, names = _named_documents(question, lexical)
     if named and (not focus or focus & named):
         # "Does Northfield accept 99931 ...": of the pages about the code, the one that names
         # Northfield is what is asked. A name and a code no page shares narrow nothing.
@@ -130,23 +130,30 @@ def search_hints(question: Question, view: LibraryView, lexical: LexicalIndex) -
         # "Is 99931 an add-on code, and which primary codes does it need?": both are quoted.
         asked_rules=tuple(first_of_kind.values()) if len(first_of_kind) > 1 else (),
         topic_terms=_topic_terms(question, view, focus, lexical),
+        names=names,
     )
 
 
-def _named_documents(question: Question, lexical: LexicalIndex) -> frozenset[str]:
-    """Documents named by a capitalised word or an identifier ("Northfield", "CE-0417") of
-    the question that occurs in exactly one document, when there are several."""
+def _named_documents(
+    question: Question, lexical: LexicalIndex
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The document named by capitalised words or identifiers ("Northfield", "CE-0417") of
+    the question that occur in exactly one document, when there are several; and those words.
+    """
     found: set[str] = set()
+    names: set[str] = set()
     for word in _NAME.findall(question.text):
         docs = lexical.documents_with(word)
         if len(docs) == 1 and word.lower() not in _NOT_NAMES:
             found |= docs
+            names.add(word)
+    none: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
     if len(found) != 1 or lexical.document_count < 2:
-        return frozenset()
+        return none
     # A code the question names must be on that page too.
     if any(not (lexical.documents_with(code) & found) for code in question.codes):
-        return frozenset()
-    return frozenset(found)
+        return none
+    return frozenset(found), frozenset(names)
 
 
 def _topic_terms(

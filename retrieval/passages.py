@@ -18,13 +18,14 @@ from pathlib import Path
 
 from knowledge.codes import codes_in
 from knowledge.library import LibraryView
-from knowledge.sentences import split_sentences
+from knowledge.sentences import paragraph_spans, split_sentences
 from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
 
-__all__ = ["example_continuation", "example_label", "in_example", "list_block"]
+__all__ = ["example_continuation", "example_label", "in_example", "list_block", "title_block"]
 
 _MAX_CHARS = 600  # a continuation longer than this is not one example any more
+_TITLE_LINES = 4  # a title block has at most this many lines
 _HEADING_MAX = 100
 # "Example A:", "Case 2 -": the word, then the label.
 _LABEL = re.compile(r"[^\W\d_]+\s+([A-Z]|\d{1,2})\b")
@@ -161,6 +162,27 @@ def list_block(sentence: Sentence) -> list[Sentence]:
     while sum(len(b.text) for b in block) > _MAX_CHARS and len(block) > 1:
         block.pop()
     return block
+
+
+def title_block(sentence: Sentence) -> list[Sentence]:
+    """The block of title lines ``sentence`` is one of ("Northfield Community Health Plan /
+    Claims Edit Note CE-0417: ... / Effective for dates of service on or after ..."): the
+    lines of its paragraph, when every one is short and none ends a sentence; else []."""
+    chunk = sentence.chunk
+    for p_start, p_end in paragraph_spans(chunk.text):
+        if p_start <= sentence.start < p_end:
+            spans = [(s, e) for s, e in split_sentences(chunk.text) if p_start <= s < p_end]
+            lines = [chunk.text[s:e] for s, e in spans]
+            if len(lines) > _TITLE_LINES or not all(_is_heading(t) or _is_title(t) for t in lines):
+                return []
+            return [Sentence(chunk, s, e) for s, e in spans]
+    return []
+
+
+def _is_title(text: str) -> bool:
+    """A title line may name codes and dates ("Effective for dates of service on or after
+    1 March 2025"): short, and no sentence ending."""
+    return len(text.strip()) < _HEADING_MAX and not text.rstrip().endswith(_ENDS)
 
 
 def _is_item(text: str) -> bool:

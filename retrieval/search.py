@@ -53,6 +53,7 @@ class SearchHints:
     stating each (an answer quotes them all).
     ``topic_terms``: query words naming the page's topic; BM25 leaves them out when other
     words remain, since every sentence of the page is about them.
+    ``names``: the question's words that name one document ("Northfield", "CE-0417").
     """
 
     subject_codes: frozenset[str] = frozenset()
@@ -61,6 +62,7 @@ class SearchHints:
     rule_sentences: tuple[tuple[str, int, int], ...] = ()
     asked_rules: tuple[tuple[str, int, int], ...] = ()
     topic_terms: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
 
 
 @dataclass

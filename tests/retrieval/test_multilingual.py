@@ -118,3 +118,16 @@ def test_an_alone_claim_quotes_what_the_page_says_of_it_alone(
     assert answer.verdict is not None and answer.verdict.status == "missing_primary"
     assert "never reported by itself" in answer.answer, answer.answer
     _verbatim(answer, assistant)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Which health plan issued claims edit note CE-0417?", "Northfield Community Health Plan"),
+     ("Worum geht es in der Notiz CE-0417?", "Bladder stone procedures")],
+)
+def test_a_question_naming_a_document_gets_its_title_block(
+    assistant: Assistant, question: str, expected: str
+) -> None:
+    answer = assistant.ask(question)
+    assert expected in answer.answer, answer.answer
+    _verbatim(answer, assistant)

@@ -143,3 +143,17 @@ def test_a_labelled_example_is_told_from_the_others() -> None:
     a, b = _find(view, "Example A"), _find(view, "Example B")
     assert in_example(view, a, label="A") and not in_example(view, a, label="B")
     assert in_example(view, b, label="b") and not in_example(view, b, label="1")
+
+
+def test_a_title_line_brings_its_title_block() -> None:
+    from retrieval.passages import title_block
+
+    text = ("Example Health Plan (fictional)\nPolicy Note PN-12: Stent exchange\n"
+            "Effective for dates of service on or after 1 May 2025\n\n"
+            "Purpose\nThis note tells providers how the plan pays 99977. Units are capped.")
+    view = _view(text, text.index("Units"))
+    block = title_block(_find(view, "Policy Note PN-12"))
+    assert [s.text for s in block] == [
+        "Example Health Plan (fictional)", "Policy Note PN-12: Stent exchange",
+        "Effective for dates of service on or after 1 May 2025"]
+    assert title_block(_find(view, "This note tells")) == []  # a paragraph of sentences
