@@ -17,6 +17,8 @@ from knowledge.sentences import document_header, split_sentences
 
 __all__ = ["LexicalIndex", "Sentence", "tokenize"]
 
+_TITLE_WINDOW = 2000  # characters of a page searched for its title
+_TITLE_MAX = 160
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Function words carry no evidence; kept short on purpose (materials are English).
 _STOP = frozenset(
@@ -86,7 +88,7 @@ class LexicalIndex:
             words.setdefault(s.chunk.doc_id, []).extend(phrase_words(s.text) + ["|"])
         self._doc_words = {d: f" {' '.join(w)} " for d, w in words.items()}
         self.header_words = {
-            d.doc_id: frozenset(tokenize(document_header(d.text[:1000], 200)))
+            d.doc_id: frozenset(tokenize(f"{document_header(d.text[:1000], 200)} {_title(d.text)}"))
             for d in view.documents
         }
         self._word_docs: dict[str, set[str]] = {}
@@ -142,6 +144,18 @@ class LexicalIndex:
     def search_chunks(self, terms: Sequence[str], k: int) -> list[tuple[Chunk, float]]:
         """Top ``k`` chunks for the query tokens (positive scores only), best first."""
         return [(self.chunks[i], s) for i, s in _top(self._chunk, terms, k)]
+
+
+def _title(text: str) -> str:
+    """The page's title: its first short line that names a code and ends no sentence ("Code
+    99931 (fictional): endoscopic laser lithotripsy ..."), after any banner; or ""."""
+    for start, end in split_sentences(text[:_TITLE_WINDOW]):
+        line = text[start:end].strip()
+        if len(line) < _TITLE_MAX and not line.endswith((".", "!", "?", ":", ";")) and (
+            find_code_strings(line)
+        ):
+            return line
+    return ""
 
 
 def _bm25(texts: list[str]) -> bm25s.BM25 | None:
