@@ -111,4 +111,8 @@ def _concepts(text: str, language: str) -> tuple[str, ...]:
     found = list(concepts_in(text, language))
     if _MONEY.search(text) and "payment" not in found:
         found.append("payment")
+    # "Does the insurer reimburse 50706?": a payer and its paying make a coverage question.
+    paying = {"payment", "reimbursement"} & set(found)
+    if "payer" in found and paying and "payer_coverage" not in found:
+        found.append("payer_coverage")
     return tuple(found)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from retrieval.query import analyze_question
 
 
@@ -25,3 +27,18 @@ def test_codes_and_claim_lines() -> None:
     assert q.codes == ("50706", "52341")
     assert q.claim_lines == ("50706-59x2", "52341")
     assert q.near_codes == ("5076",)
+
+
+@pytest.mark.parametrize(
+    ("question", "coverage"),
+    [
+        ("La Sécurité sociale rembourse-t-elle le 50706 ?", True),
+        ("商业保险一般给报销 50706 吗？", True),
+        ("Does Medicare cover 50706?", True),
+        # naming an insurer is not asking what it covers
+        ("¿Northfield es una aseguradora real?", False),
+        ("Which insurer issued claims edit note CE-0417?", False),
+    ],
+)
+def test_a_payer_and_its_paying_make_a_coverage_question(question: str, coverage: bool) -> None:
+    assert ("payer_coverage" in analyze_question(question).concepts) is coverage
