@@ -103,7 +103,9 @@ class Citation(_Frozen):
 class Provenance(_Frozen):
     """Where a rule came from: the rule kind and the verbatim sentence stating it."""
 
-    rule: str = Field(description="add_on | primary | excluded | see_also | modifier")
+    rule: str = Field(
+        description="add_on | stand_alone | primary | excluded | see_also | modifier | included"
+    )
     source: str
     chunk_id: str
     quote: str

@@ -11,9 +11,10 @@ What is read: add-on status (and an explicit stand-alone statement, kept as prov
 ``stand_alone`` so that merging can flag a conflict), primary codes ("should be used with",
 "Use X in conjunction with", "may be billed together with", "accepts X with"), excluded codes
 (the same with a negation: not, never, cannot, denies, mutually exclusive), see-also lists
-("For <situation>, use/see <codes>", the situation kept as ``when``), and modifiers ("-50
-(bilateral procedure)", "modifier RT") with the meaning given in parentheses. Codes are
-exactly those written (``knowledge.codes``).
+("For <situation>, use/see <codes>", the situation kept as ``when``), modifiers ("-50
+(bilateral procedure)", "modifier RT") with the meaning given in parentheses, and what a
+code's work includes or leaves to be reported separately (provenance rule ``included``: the
+sentence only, for answers to point at). Codes are exactly those written (``knowledge.codes``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,18 @@ _MODIFIER = re.compile(
     r"(?:\s*\((?P<meaning>[^()]{2,80})\))?"
 )
 _SHORT_PREFIX_WORDS = 4
+# What a code's work takes in, and what it leaves to be reported apart.
+_INCLUDES = re.compile(
+    r"\b(?:includes?|encompass(?:es)?|covers|bundles|consists\s+of|comprises)\b", _I
+)
+_MODAL = re.compile(r"\b(?:should|must|may|might|can|could|would|will|to)\s+(?:also\s+)?$", _I)
+_INCLUDED_IN = re.compile(r"\b(?:is|are)\s+(?:all\s+|also\s+)?(?:not\s+)?included\s+in\s+", _I)
+_APART = re.compile(
+    r"\b(?:not\s+included|separately\s+(?:billable|reportable|reported|billed)|"
+    r"(?:reported|billed|coded)\s+separately)\b",
+    _I,
+)
+_PROCEDURE = re.compile(r"\b(?:the|this)\s+(?:procedure|service)\b", _I)
 
 
 class SentenceRule(NamedTuple):
@@ -133,9 +146,33 @@ def _pair_rules(sentence: str, context: str | None) -> list[SentenceRule]:
     return rules
 
 
+def _inclusion(sentence: str, context: str | None) -> list[SentenceRule]:
+    """What a code includes ("99945 includes ...", "The procedure encompasses ...", "...
+    are all included in 99945") or leaves apart ("... is separately billable"): the sentence
+    is kept as provenance rule ``included``; nothing else is read from it."""
+    m = _INCLUDED_IN.search(sentence)
+    if m is not None:
+        listed = read_code_list(sentence, m.end())
+        if listed.codes:
+            return [SentenceRule("included", tuple(listed.codes))]
+    m = _INCLUDES.search(sentence)
+    if m is not None and not _MODAL.search(sentence[: m.start()]):
+        prefix = sentence[: m.start()]
+        subjects = tuple(_last_list(prefix))
+        if not subjects and context and (_refers_back(prefix) or _PROCEDURE.search(prefix)):
+            subjects = (context,)
+        if subjects:
+            return [SentenceRule("included", subjects)]
+    if _APART.search(sentence) and context:
+        # "A diagnostic look ... may be reported separately with 99910": the code named is
+        # what is reported apart; the sentence is about the section's code.
+        return [SentenceRule("included", (context,))]
+    return []
+
+
 def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:
     """The rules one sentence states; ``context`` is the code of the section it sits in."""
-    rules = _pair_rules(sentence, context)
+    rules = _pair_rules(sentence, context) + _inclusion(sentence, context)
     # An explicit "is not an add-on" wins over the add-on phrases it contains.
     for kind, pattern in [("stand_alone", _STAND_ALONE), *(("add_on", p) for p in _ADD_ON)]:
         m = pattern.search(sentence)

@@ -30,6 +30,8 @@ RULE_CONCEPTS: dict[str, str] = {
     "modifier": "modifier",
     "bilateral": "modifier",
     "distinct_service": "modifier",
+    "included": "included",
+    "separately_billable": "included",
 }
 _OTHER_WORK = frozenset({
     "access_route", "diagnostic_imaging", "imaging_studies",
@@ -41,7 +43,7 @@ _NAME = re.compile(r"\b[A-Z][a-z]{3,}[A-Za-z]*\b|\b[A-Z]{1,4}-\d{2,}\b")
 # Capitalised words that name no document: sentence starts and coding words.
 _NOT_NAMES = frozenset(["what", "which", "when", "where", "does", "code", "codes", "example"])
 #: Concepts that say nothing about the subject of a question (its form, the code's words).
-_NEUTRAL = frozenset({"description", "included"})
+_NEUTRAL = frozenset({"description"})
 _WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
 
 
@@ -80,12 +82,17 @@ def names_other_work(question: Question) -> bool:
 
 
 def _kinds(question: Question) -> list[str]:
-    if not about_rules_only(question):
-        return []
+    # What a code includes is asked together with the work in question ("is imaging
+    # included in 50706?"); other rules only by questions about them alone.
+    rules_only = about_rules_only(question)
+    # Next to "add-on", "reported separately" means reported alone ("单独报"), not unbundled.
+    alone = "add_on_code" in question.concepts and "included" not in question.concepts
     kinds: list[str] = []
     for concept in question.concepts:
         kind = RULE_CONCEPTS.get(concept)
-        if kind and kind not in kinds:
+        if kind == "included" and alone:
+            continue
+        if kind and kind not in kinds and (rules_only or kind == "included"):
             kinds.append(kind)
     if "primary" in kinds and negated(question):
         kinds = ["excluded" if k == "primary" else k for k in kinds]

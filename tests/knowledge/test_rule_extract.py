@@ -99,7 +99,13 @@ def test_seed_rules(seed_text: str) -> None:
         "excluded",
         "see_also",
         "modifier",
+        "included",
     }
+    # What the code's work includes, and what is reported separately: the sentences, cited.
+    included = [p.quote for p in rules.provenance if p.rule == "included"]
+    assert any("encompasses the dilation process itself" in q for q in included)
+    assert any("separately billable" in q for q in included)
+    assert not any("should include understanding" in q for q in included)  # advice, not scope
     assert_provenance_verbatim(doc, chunks)
 
 
