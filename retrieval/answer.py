@@ -9,6 +9,7 @@ from knowledge.codes import codes_in
 from knowledge.library import LibraryView
 from retrieval.citing import CitationList
 from retrieval.lexical import Sentence
+from retrieval.glossary import concept_terms
 from retrieval.messages import message
 from retrieval.passages import (
     example_continuation,
@@ -105,6 +106,7 @@ def fact_answer(
     *,
     question: str = "",
     example: bool = False,
+    plain: bool = False,
     required: tuple[tuple[str, int, int], ...] = (),
     names: frozenset[str] = frozenset(),
 ) -> str | None:
@@ -112,6 +114,8 @@ def fact_answer(
 
     ``example``: ``question`` asks about a worked example; the best sentence in one (in the
     one it names by label, if any) is quoted first, with the rest of its example.
+    ``plain``: the question asks for the plain-language explanation; a passage the page
+    labels so ("In simple words: ...") is quoted first, with the rest of its paragraph.
     ``required``: sentences quoted in any case (see ``select_evidence``).
     ``names``: words of the question naming one document; when the best match is a title
     line holding one ("Claims Edit Note CE-0417: ..."), the title block is quoted first: it
@@ -120,6 +124,8 @@ def fact_answer(
     view = cites.view
     lines: list[str] = []
     prefer, pool = None, _PREFER_POOL
+    if plain:
+        prefer = _plain_label
     if example:
         prefer, pool = partial(in_example, view), _EXAMPLE_POOL
         label = example_label(question, lang)
@@ -134,7 +140,9 @@ def fact_answer(
         chosen = chosen[: _MAX_SENTENCES - 1]
     for i, e in enumerate(chosen):
         spans = [e.sentence]
-        if i == 0 and example and in_example(view, e.sentence):
+        if i == 0 and (
+            (example and in_example(view, e.sentence)) or (plain and _plain_label(e.sentence))
+        ):
             spans += example_continuation(view, e.sentence)
         elif i == 0 and (block := list_block(e.sentence)):
             spans = block
@@ -148,6 +156,12 @@ def fact_answer(
     if not lines:
         return None
     return "\n\n".join([message(lang, "According to the uploaded materials:"), *lines])
+
+
+def _plain_label(sentence: Sentence) -> bool:
+    """The sentence opens a plain-language passage ("In simple words: ...")."""
+    text = sentence.text.lstrip(" *#-").lower()
+    return any(text.startswith(term.lower()) for term in concept_terms("plain_language"))
 
 
 def _named_title(result: SearchResult, names: frozenset[str]) -> list[Sentence]:

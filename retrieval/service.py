@@ -131,7 +131,8 @@ class Assistant:
         if reason is None:
             text = fact_answer(
                 q.language, result, cites, focus, question=q.text,
-                example="example" in q.concepts, required=hints.asked_rules, names=hints.names,
+                example="example" in q.concepts, plain="plain_language" in q.concepts,
+                required=hints.asked_rules, names=hints.names,
             )
             if text is not None:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,

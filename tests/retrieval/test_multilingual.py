@@ -131,3 +131,19 @@ def test_a_question_naming_a_document_gets_its_title_block(
     answer = assistant.ask(question)
     assert expected in answer.answer, answer.answer
     _verbatim(answer, assistant)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Explain 50706 in simple terms: what guides the balloon?",
+     "Объясните простыми словами, что такое 50706?",
+     "50706 쉽게 말하면 어떤 시술인가요?"],
+)
+def test_a_plain_language_question_gets_the_plain_language_passage(
+    assistant: Assistant, question: str
+) -> None:
+    # The page's "In simple words: ..." paragraph, quoted from its label on.
+    answer = assistant.ask(question)
+    assert "In simple words:" in answer.answer, answer.answer
+    assert "Special imaging" in answer.answer, answer.answer
+    _verbatim(answer, assistant)
