@@ -123,24 +123,25 @@ def test_a_sentence_label_covers_its_item_only() -> None:
     assert in_example(view, _find(view, "A stricture is found"), label="2")
 
 
-def test_examples_under_a_plain_heading_are_counted_by_paragraph() -> None:
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        # under a plain heading, each paragraph is one example
+        ("Notes\n\nReport the add-on with its primary code.\n\n## Examples\n\n"
+         "A man has a stone. It is removed.\n\nA woman has two stones. Both are removed.",
+         "It is removed", "Both are removed"),
+        # labelled examples: "A" is the first, "B" the second
+        ("Examples\n\nExample A: A man has a stone. Codes reported: 99910 and 99931.\n\n"
+         "Example B: A woman has stones. Codes reported: 99920 and 99931.",
+         "Example A", "Example B"),
+    ],
+)
+def test_examples_are_told_apart_by_label_and_place(text: str, first: str, second: str) -> None:
     from retrieval.passages import in_example
 
-    text = ("Notes\n\nReport the add-on with its primary code.\n\n## Examples\n\n"
-            "A man has a stone. It is removed.\n\nA woman has two stones. Both are removed.")
     view = _view(text, len(text) // 2)
-    man, woman = _find(view, "It is removed"), _find(view, "Both are removed")
-    assert in_example(view, man, label="1") and not in_example(view, man, label="2")
-    assert in_example(view, woman, label="2") and not in_example(view, woman, label="1")
-
-
-def test_a_labelled_example_is_told_from_the_others() -> None:
-    from retrieval.passages import in_example
-
-    text = ("Examples\n\nExample A: A man has a stone. Codes reported: 99910 and 99931.\n\n"
-            "Example B: A woman has stones. Codes reported: 99920 and 99931.")
-    view = _view(text, len(text) // 2)
-    a, b = _find(view, "Example A"), _find(view, "Example B")
+    a, b = _find(view, first), _find(view, second)
+    assert in_example(view, a, label="1") and not in_example(view, a, label="2")
     assert in_example(view, a, label="A") and not in_example(view, a, label="B")
     assert in_example(view, b, label="b") and not in_example(view, b, label="1")
 
