@@ -8,8 +8,8 @@ from functools import partial
 from knowledge.codes import codes_in
 from knowledge.library import LibraryView
 from retrieval.citing import CitationList
-from retrieval.lexical import Sentence
 from retrieval.glossary import concept_terms
+from retrieval.lexical import Sentence
 from retrieval.messages import message
 from retrieval.passages import (
     example_continuation,
@@ -31,7 +31,6 @@ _HEADING_MAX_WORDS = 8
 _SUPPORT_POOL = 10
 _SUPPORT_TOP_ONE = 3  # a one-code claim's support must be among the best sentences
 _PREFER_POOL = 5
-_EXAMPLE_POOL = _PREFER_POOL
 _SHORT = 45  # characters: a sentence this short after a quoted one is quoted with it
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
@@ -127,7 +126,7 @@ def fact_answer(
     if plain:
         prefer = _plain_label
     if example:
-        prefer, pool = partial(in_example, view), _EXAMPLE_POOL
+        prefer = partial(in_example, view)
         label = example_label(question, lang)
         labelled = partial(in_example, view, label=label)
         if label and any(labelled(e.sentence) for e in result.sentences):

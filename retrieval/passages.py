@@ -103,9 +103,12 @@ def _example_place(view: LibraryView, sentence: Sentence) -> tuple[str | None, i
                 splits = sentence_label or not labelled
                 if labelled:
                     place, open_item = place + 1, True
-        elif label is not None and _names_example(label):
-            if not open_item or (splits and not _ITEM_GAP.fullmatch(doc_text[prev_end:start])):
-                place, open_item = place + 1, True
+        elif (
+            label is not None
+            and _names_example(label)
+            and (not open_item or (splits and not _ITEM_GAP.fullmatch(doc_text[prev_end:start])))
+        ):
+            place, open_item = place + 1, True  # a new example starts here
         prev_end = end
     return (label, place) if label is not None and _names_example(label) else (None, 0)
 

@@ -127,12 +127,12 @@ def test_a_sentence_label_covers_its_item_only() -> None:
     ("text", "first", "second"),
     [
         # under a plain heading, each paragraph is one example
-        ("Notes\n\nReport the add-on with its primary code.\n\n## Examples\n\n"
-         "A man has a stone. It is removed.\n\nA woman has two stones. Both are removed.",
+        (("Notes\n\nReport the add-on with its primary code.\n\n## Examples\n\n"
+          "A man has a stone. It is removed.\n\nA woman has two stones. Both are removed."),
          "It is removed", "Both are removed"),
         # labelled examples: "A" is the first, "B" the second
-        ("Examples\n\nExample A: A man has a stone. Codes reported: 99910 and 99931.\n\n"
-         "Example B: A woman has stones. Codes reported: 99920 and 99931.",
+        (("Examples\n\nExample A: A man has a stone. Codes reported: 99910 and 99931.\n\n"
+          "Example B: A woman has stones. Codes reported: 99920 and 99931."),
          "Example A", "Example B"),
     ],
 )
