@@ -13,8 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from knowledge.library import LibraryView
-from retrieval.glossary import concept_terms
-from retrieval.lexical import LexicalIndex, tokenize
+from retrieval.lexical import LexicalIndex
 from retrieval.query import Question
 from retrieval.search import SearchHints
 
@@ -183,13 +182,3 @@ def _topic_terms(
             best = (len(head), head)
     return best[1]
 
-
-def _with_synonyms(question: Question, topic: frozenset[str]) -> frozenset[str]:
-    """The topic words and every search term of a concept that one of them names: when the
-    page is about lithotripsy, "lithotripter" and "fragmentation" say nothing new either."""
-    out = set(topic)
-    for concept in question.concepts:
-        words = {t for term in concept_terms(concept) for t in tokenize(term)}
-        if words & topic:
-            out |= words
-    return frozenset(out)
