@@ -16,7 +16,7 @@ from ingest.loaders import iter_paths, load_file
 from knowledge.embedder import Embedder
 from knowledge.errors import IngestError
 from knowledge.library import Library, VectorRecord, embedding_id, sentence_id
-from knowledge.models import Chunk, IngestReport, IngestResult, SourceDocument
+from knowledge.models import Chunk, DocumentRules, IngestReport, IngestResult, SourceDocument
 from knowledge.rule_extract import extract_rules
 from knowledge.sentences import document_header, split_sentences
 
@@ -96,9 +96,6 @@ def ingest_file(
             raise IngestError(path, "no such file")
         digest = _sha256(path)
         old = library.registry.get(source)
-        if old is not None and old.content_hash == digest:
-            count = library.registry.chunk_counts().get(old.doc_id, 0)
-            return IngestResult(source=source, doc_id=old.doc_id, status="unchanged", chunks=count)
         loaded = load_file(path, max_bytes=options.max_bytes, max_chars=options.max_chars)
         text = clean_text(loaded.text)
         if not text.strip():
@@ -116,6 +113,8 @@ def ingest_file(
         rules = extract_rules(doc, chunks)
     except IngestError as exc:
         return IngestResult(source=source, doc_id=doc_id, status="rejected", error=exc.reason)
+    if old is not None and old.content_hash == digest and _same_derivation(library, old, chunks, rules):
+        return IngestResult(source=source, doc_id=old.doc_id, status="unchanged", chunks=len(chunks))
 
     records = vector_records(chunks, document_header(text))
     have = library.vectors.ids(doc_id) if old else set()
@@ -125,6 +124,18 @@ def ingest_file(
     return IngestResult(
         source=source, doc_id=doc_id, status="replaced" if old else "added", chunks=len(chunks)
     )
+
+
+def _same_derivation(
+    library: Library, old: SourceDocument, chunks: list[Chunk], rules: DocumentRules
+) -> bool:
+    """The stored document is what this version of the pipeline makes of the same file: the
+    same cleaned text, chunks and rules. After an upgrade that cleans, chunks or reads rules
+    differently, re-ingesting a file derives it anew (vectors already stored are reused)."""
+    view = library.view()
+    stored = [c.chunk_id for c in sorted(view.by_doc.get(old.doc_id, ()), key=lambda c: c.position)]
+    kept = next((d for d in view.document_rules if d.doc_id == old.doc_id), None)
+    return stored == [c.chunk_id for c in chunks] and kept == rules
 
 
 def ingest_paths(

@@ -58,6 +58,29 @@ def test_added_unchanged_replaced(tmp_path: Path, lib: Library, fake_embedder) -
     _consistent(lib)
 
 
+def test_an_upgraded_pipeline_derives_an_unchanged_file_anew(
+    tmp_path: Path, lib: Library, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.pipeline as pipeline
+    from knowledge.models import DocumentRules
+
+    path = _write(tmp_path, "page.md", PAGE)
+    real = pipeline.extract_rules
+    # An older version that read no rules from the page.
+    monkeypatch.setattr(pipeline, "extract_rules", lambda doc, chunks: DocumentRules(
+        doc_id=doc.doc_id, source=doc.source, rules=[], examples=[]))
+    assert ingest_paths([path], lib, fake_embedder).documents[0].status == "added"
+    assert not lib.view().rules
+    monkeypatch.setattr(pipeline, "extract_rules", real)
+    vectors = sum(len(lib.vectors.ids(d.doc_id)) for d in lib.registry.documents())
+    # Same file, newer pipeline: derived anew, its stored vectors reused.
+    assert ingest_paths([path], lib, fake_embedder).documents[0].status == "replaced"
+    assert {r.code for r in lib.view().rules} >= {"99931"}
+    assert sum(len(lib.vectors.ids(d.doc_id)) for d in lib.registry.documents()) == vectors
+    assert ingest_paths([path], lib, fake_embedder).documents[0].status == "unchanged"
+    _consistent(lib)
+
+
 def test_rules_are_extracted_and_rederived(tmp_path: Path, lib: Library, fake_embedder) -> None:
     path = _write(tmp_path, "page.md", PAGE)
     ingest_paths([path], lib, fake_embedder)
