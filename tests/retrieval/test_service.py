@@ -178,6 +178,12 @@ ALONE = [
     ("ko", "99931만 청구해도 되나요?"),
     ("tl", "Pwede bang 99931 lang ang i-bill?"),
     ("zh", "只报99931可以吗？"),
+    # the claim described: the code is its only line, no primary procedure on it
+    ("en", "Our claim has 99931 as the only line, nothing else. Payable?"),
+    ("vi", "Hồ sơ chỉ có mỗi 99931, không có mã thủ thuật chính. Được không?"),
+    ("ko", "청구서에 99931 한 줄만 있어요. 괜찮나요?"),
+    ("fr", "La facture porte 99931 comme seul code. Est-ce accepté ?"),
+    ("ar", "المطالبة فيها 99931 فقط ولا يوجد رمز أساسي، هل تُقبل؟"),
 ]
 
 
