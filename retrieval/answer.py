@@ -117,8 +117,8 @@ def fact_answer(
     labels so ("In simple words: ...") is quoted first, with the rest of its paragraph.
     ``required``: sentences quoted in any case (see ``select_evidence``).
     ``names``: words of the question naming one document; when the best match is a title
-    line holding one ("Claims Edit Note CE-0417: ..."), the title block is quoted first: it
-    says what the document is, who issued it and when it applies.
+    line of a title block holding one ("Northfield ... / Claims Edit Note CE-0417: ..."), the
+    block is quoted first: it says what the document is, who issued it and when it applies.
     """
     view = cites.view
     lines: list[str] = []
@@ -167,9 +167,11 @@ def _named_title(result: SearchResult, names: frozenset[str]) -> list[Sentence]:
     if not names or not result.sentences:
         return []
     top = result.sentences[0].sentence
-    if not _is_heading(top.text) or not any(n.lower() in top.text.lower() for n in names):
+    if not _is_heading(top.text):
         return []
-    return title_block(top)
+    block = title_block(top)
+    said = " ".join(s.text for s in block).lower()
+    return block if any(n.lower() in said for n in names) else []
 
 
 def _short_follower(view: LibraryView, sentence: Sentence) -> list[Sentence]:

@@ -123,7 +123,8 @@ def test_an_alone_claim_quotes_what_the_page_says_of_it_alone(
 @pytest.mark.parametrize(
     ("question", "expected"),
     [("Which health plan issued claims edit note CE-0417?", "Northfield Community Health Plan"),
-     ("Worum geht es in der Notiz CE-0417?", "Bladder stone procedures")],
+     ("Worum geht es in der Notiz CE-0417?", "Bladder stone procedures"),
+     ("Since when does the Northfield claims edit note apply?", "1 March 2025")],
 )
 def test_a_question_naming_a_document_gets_its_title_block(
     assistant: Assistant, question: str, expected: str
