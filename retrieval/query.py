@@ -109,10 +109,10 @@ def analyze_question(
 
 def _concepts(text: str, language: str) -> tuple[str, ...]:
     found = list(concepts_in(text, language))
-    if _MONEY.search(text) and "payment" not in found:
-        found.append("payment")
+    if _MONEY.search(text) and "price_amount" not in found:
+        found.append("price_amount")
     # "Does the insurer reimburse 50706?": a payer and its paying make a coverage question.
-    paying = {"payment", "reimbursement"} & set(found)
+    paying = {"payment", "price_amount", "reimbursement"} & set(found)
     if "payer" in found and paying and "payer_coverage" not in found:
         found.append("payer_coverage")
     return tuple(found)

@@ -50,9 +50,13 @@ def test_concept_has_ten_languages_of_clean_unique_terms(concept: dict[str, list
 
 def test_concepts_are_narrow() -> None:
     # Price, reimbursement and RVUs are separate questions that materials answer separately.
-    payment, reimbursement, rvu = (set(concept_terms(c)) for c in ("payment", "reimbursement", "rvu"))
+    payment, amount, reimbursement, rvu = (
+        set(concept_terms(c)) for c in ("payment", "price_amount", "reimbursement", "rvu"))
     assert not payment & reimbursement and not payment & rvu and not reimbursement & rvu
-    assert "RVU" in rvu and "fee schedule" in payment
+    assert not amount & payment and not amount & reimbursement and not amount & rvu
+    # An amount is asked by "how much" and named by a fee schedule; "charge" only says that
+    # something is paid for ("an additional charge").
+    assert "RVU" in rvu and {"fee schedule", "how much"} <= amount and "charge" in payment
     assert {"MUE", "medically unlikely edit"} <= set(concept_terms("unit_limit"))
 
 
@@ -445,10 +449,13 @@ def test_every_language_has_ordinary_coding_questions() -> None:
         ("en", "Which guidelines should coders pay particular attention to?", False),
         ("en", "How much does the plan pay for 99945?", True),
         ("en", "Is 50706 paid when billed alone?", True),
+        ("de", "Wie hoch ist die Vergütung für 50706?", True),
+        ("en", "Please write the list of primary codes for 50706.", False),
     ],
 )
 def test_payment_is_about_money_not_attention(lang: str, question: str, is_payment: bool) -> None:
-    assert ("payment" in concepts_in(question, lang)) is is_payment
+    money = {"payment", "price_amount"}
+    assert bool(money & set(concepts_in(question, lang))) is is_payment
 
 
 @pytest.mark.parametrize(

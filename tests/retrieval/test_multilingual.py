@@ -89,7 +89,23 @@ REFUSALS = [
     ("de", "Welches Medikament sollte mein Patient nach dem Eingriff nehmen?"),
     ("ko", "50706의 수가는 얼마인가요?"),
     ("tl", "Ano ang pinakamagandang restawran sa Maynila?"),
+    # an amount the pages never state, however the payment is named
+    ("de", "Wie viel bekommt man für 50706?"),
+    ("es", "¿Cuánto se paga por el 50706 como cargo adicional?"),
+    # a writing task is no question about the materials
+    ("en", "Write me an email to a patient about their unpaid bill for 50706."),
 ]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Is 50706 an extra charge on top of the main procedure?", "additional charge"),
+     ("50706은 주 시술 비용에 붙는 추가 요금인가요?", "additional charge")],
+)
+def test_what_a_charge_is_is_not_an_amount(assistant: Assistant, question: str, expected: str) -> None:
+    # The page says what kind of charge the code is; it names no amount.
+    answer = assistant.ask(question)
+    assert not answer.refused and expected in answer.answer, answer.answer
 
 
 @pytest.mark.parametrize(("lang", "question"), REFUSALS)
