@@ -109,6 +109,11 @@ EXPANSIONS = [
     ("ar", "أين أجد إرشادات الترميز لهذا الرمز؟", {"reference_source", "guidelines"}),
     ("fr", "Où trouver les règles des modificateurs ?", {"reference_source", "modifier"}),
     ("ko", "모디파이어 지침은 어디서 찾나요?", {"reference_source", "modifier"}),
+    ("de", "Welche Quelle soll man für aktuelle Kodierregeln heranziehen?", {"reference_source"}),
+    # who else takes part: nurses and technicians
+    ("ar", "هل يمكن للممرضة تشغيل الجهاز؟", {"nurse_technician"}),
+    ("vi", "Điều dưỡng có được vận hành máy laser không?", {"nurse_technician", "laser"}),
+    ("fr", "Par quelles voies d'abord peut-on faire la dilatation ?", {"access_route"}),
     # a worked example named by its patient
     ("es", "En el caso del paciente con cálculos, ¿qué se facturó?", {"example", "stone"}),
     ("de", "Was wurde im Fall des Patienten mit Steinen abgerechnet?", {"example"}),
