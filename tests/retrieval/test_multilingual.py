@@ -94,6 +94,10 @@ REFUSALS = [
     ("es", "¿Cuánto se paga por el 50706 como cargo adicional?"),
     # a writing task is no question about the materials
     ("en", "Write me an email to a patient about their unpaid bill for 50706."),
+    # settings and durations the pages never give, in units they never use
+    ("ko", "99931 레이저는 몇 와트로 설정하나요?"),
+    ("zh", "50706 扩张时球囊压力要多少个大气压？"),
+    ("tl", "Gaano katagal dapat manatili ang stent pagkatapos ng 50706?"),
 ]
 
 
