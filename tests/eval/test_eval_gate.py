@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 
 from eval.gold import default_gold_files, load_gold
-from eval.metrics import diagnose, score
+from eval.metrics import diagnose, score, score_by_language
 from eval.runner import run_eval, to_outcome
 from ingest import sample_materials
 
-# Thresholds on the whole gold set (all languages together).
-MIN_FACT = 0.86  # a regression floor: measured 0.91 on 520 questions (issue 4 aims at 0.95)
+# Regression floors, a little under what was measured (720 questions, 2026-11-25: fact 0.956
+# overall and 0.90-1.00 per language, verdicts 1.0, refusal recall 0.93, false refusals 0.0).
+MIN_FACT = 0.93
+MIN_FACT_PER_LANGUAGE = 0.85
 MIN_VERDICT = 1.0
 MIN_REFUSAL_RECALL = 0.9
 MAX_FALSE_REFUSAL = 0.05
@@ -46,3 +48,6 @@ def test_full_system_meets_thresholds(
     assert s["false_refusal_rate"] is not None and s["false_refusal_rate"] <= MAX_FALSE_REFUSAL, (
         failed
     )
+    for lang, figures_of in score_by_language(outcomes).items():
+        fact = figures_of["fact_accuracy"]
+        assert fact is None or fact >= MIN_FACT_PER_LANGUAGE, f"{lang}: fact {fact}\n{failed}"
