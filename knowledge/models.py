@@ -104,7 +104,10 @@ class Provenance(_Frozen):
     """Where a rule came from: the rule kind and the verbatim sentence stating it."""
 
     rule: str = Field(
-        description="add_on | stand_alone | primary | excluded | see_also | modifier | included"
+        description=(
+            "add_on | stand_alone | primary | excluded | see_also | modifier | included"
+            " | descriptor"
+        )
     )
     source: str
     chunk_id: str

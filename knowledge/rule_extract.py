@@ -46,6 +46,8 @@ __all__ = ["SentenceRule", "example_spans", "extract_rules", "read_sentence", "s
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
 _EXAMPLE_LINE = re.compile(r"^\W*(?:clinical\s+)?(?:example|case|scenario)\b", re.IGNORECASE)
 _MAX_HEADING_CHARS = 80
+_DESCRIPTOR_WORDS = 2  # words a title needs, besides "CPT code", to describe the procedure
+_TITLE_WORDS = frozenset({"cpt", "code", "codes", "hcpcs", "fictional"})
 _MAX_HEADING_WORDS = 12
 
 
@@ -91,6 +93,38 @@ def _is_heading(line: str) -> bool:
         and not stripped.startswith("(")
         and stripped[-1] not in ".,;:)!?"
         and not _EXAMPLE_LINE.match(stripped)
+    )
+
+
+def _descriptor(
+    text: str, marks: list[tuple[int, str]], sentences: list[Span]
+) -> tuple[str, Span] | None:
+    """The page's code descriptor: its title line when the title describes the procedure
+    ("Code 99931 (fictional): endoscopic laser lithotripsy of a bladder stone, add-on"), else
+    the sentence after a bare title ("2025 CPT code 50706" / "Balloon dilation of ...").
+    Returned with the title's code, as a span of ``text``; None without a code title."""
+    if not marks:
+        return None
+    offset, code = marks[0]
+    if any(s < offset and _is_title_like(text[s:e]) for s, e in sentences):
+        return None  # a heading comes first: the page is not about one code ("Claims Note ...")
+    following = [(s, e) for s, e in sentences if s >= offset]
+    if not following:
+        return None
+    title = following[0]
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", text[title[0] : title[1]])
+             if w.lower() not in _TITLE_WORDS]
+    if len(words) >= _DESCRIPTOR_WORDS:
+        return code, title
+    if len(following) > 1 and not _is_title_like(text[slice(*following[1])]):
+        return code, following[1]
+    return None
+
+
+def _is_title_like(sentence: str) -> bool:
+    stripped = sentence.strip()
+    return bool(stripped) and (
+        stripped.startswith("#") or stripped[-1] not in ".!?;:" and len(stripped.split()) <= 12
     )
 
 
@@ -148,6 +182,7 @@ def extract_rules(doc: SourceDocument, chunks: list[Chunk]) -> DocumentRules:
     title_code = _title_code(doc.title)
     doc_marks = section_marks(doc.text)
     doc_sentences = split_sentences(doc.text)
+    descriptor = _descriptor(doc.text, doc_marks, doc_sentences)
     doc_examples = example_spans(doc.text, doc_sentences)
     ordered = sorted(chunks, key=lambda c: (c.position, c.chunk_id))
     bases = {c.chunk_id: _chunk_base(doc, c) for c in ordered}
@@ -173,7 +208,12 @@ def extract_rules(doc: SourceDocument, chunks: list[Chunk]) -> DocumentRules:
                 continue
             quote = chunk.text[start:end]
             context = _subject_at(marks, base + start, title_code)
-            for rule in read_sentence(quote, context):
+            rules = read_sentence(quote, context)
+            if descriptor is not None and bases[chunk.chunk_id] >= 0 and (
+                base + start == descriptor[1][0]
+            ):
+                rules.append(SentenceRule("descriptor", (descriptor[0],)))
+            for rule in rules:
                 prov = Provenance(
                     rule=rule.kind,
                     source=chunk.source,

@@ -31,7 +31,11 @@ RULE_CONCEPTS: dict[str, str] = {
     "distinct_service": "modifier",
     "included": "included",
     "separately_billable": "included",
+    "code_descriptor": "descriptor",
 }
+# Kinds asked together with other words of the question ("is imaging included in 50706?",
+# "the official description of 50706"); other rules only by questions about them alone.
+_CONTENT_KINDS = frozenset({"included", "descriptor"})
 _OTHER_WORK = frozenset({
     "access_route", "diagnostic_imaging", "imaging_studies",
     "imaging_guidance", "supervision_interpretation", "documentation", "operative_note",
@@ -81,8 +85,6 @@ def names_other_work(question: Question) -> bool:
 
 
 def _kinds(question: Question) -> list[str]:
-    # What a code includes is asked together with the work in question ("is imaging
-    # included in 50706?"); other rules only by questions about them alone.
     rules_only = about_rules_only(question)
     # Next to "add-on", "reported separately" means reported alone ("单独报"), not unbundled.
     alone = "add_on_code" in question.concepts and "included" not in question.concepts
@@ -91,7 +93,7 @@ def _kinds(question: Question) -> list[str]:
         kind = RULE_CONCEPTS.get(concept)
         if kind == "included" and alone:
             continue
-        if kind and kind not in kinds and (rules_only or kind == "included"):
+        if kind and kind not in kinds and (rules_only or kind in _CONTENT_KINDS):
             kinds.append(kind)
     if "primary" in kinds and negated(question):
         kinds = ["excluded" if k == "primary" else k for k in kinds]

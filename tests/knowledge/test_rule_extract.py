@@ -192,7 +192,8 @@ def test_stand_alone_statement_is_kept_as_provenance() -> None:
     text = (RULES_DIR / "conflict_b.txt").read_text()
     rules = rules_for(build_rules(text, "conflict_b.txt"), "99980")
     assert not rules.add_on
-    assert [p.rule for p in rules.provenance] == ["stand_alone", "excluded"]
+    assert [p.rule for p in rules.provenance if p.rule != "descriptor"] == [
+        "stand_alone", "excluded"]
 
 
 def test_extraction_is_deterministic_and_pure() -> None:
@@ -245,3 +246,31 @@ def test_examples_section_and_letter_labels() -> None:
     assert [ex.codes for ex in doc.examples] == [["99901", "99912"], ["99912", "99920"]]
     # Sentences in the examples section state no rules; the next section does again.
     assert rules_for(doc, "99912").primary_codes == ["99901", "99902"]
+
+
+def test_the_seed_descriptor_follows_its_bare_title(seed_text: str) -> None:
+    from ingest.cleaning import clean_text
+
+    # As ingest reads it: cleaned, so the language bar and the version badge are gone.
+    rules = rules_for(build_rules(clean_text(seed_text), "seed.txt"), "50706")
+    descriptor = [p.quote for p in rules.provenance if p.rule == "descriptor"]
+    assert len(descriptor) == 1 and descriptor[0].startswith("Balloon dilation of a ureteral")
+
+
+@pytest.mark.parametrize(
+    ("text", "descriptor"),
+    [
+        # a title that describes the procedure is the descriptor itself
+        ("Banner text here.\n\nCode 99977 (fictional): stent exchange through a nephrostomy\n\n"
+         "Code 99977 is an add-on code.", "Code 99977 (fictional): stent exchange through a nephrostomy"),
+        # a bare title: the sentence after it
+        ("2025 CPT code 99977\nExchange of a ureteral stent, with imaging guidance.\n"
+         "This is an add-on code.", "Exchange of a ureteral stent, with imaging guidance."),
+        # a page whose first heading names no code is not about one code
+        ("Payer Note PN-1: stents\n\nAdd-on code 99977\nThe plan accepts 99977 with 99910.", None),
+    ],
+)
+def test_the_code_descriptor_is_read_from_the_title(text: str, descriptor: str | None) -> None:
+    doc = build_rules(text, "page.txt")
+    quotes = [p.quote for r in doc.rules for p in r.provenance if p.rule == "descriptor"]
+    assert quotes == ([descriptor] if descriptor else [])
