@@ -61,7 +61,7 @@ def test_added_unchanged_replaced(tmp_path: Path, lib: Library, fake_embedder) -
 def test_an_upgraded_pipeline_derives_an_unchanged_file_anew(
     tmp_path: Path, lib: Library, fake_embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ingest.pipeline as pipeline
+    from ingest import pipeline
     from knowledge.models import DocumentRules
 
     path = _write(tmp_path, "page.md", PAGE)

@@ -261,11 +261,13 @@ def test_the_seed_descriptor_follows_its_bare_title(seed_text: str) -> None:
     ("text", "descriptor"),
     [
         # a title that describes the procedure is the descriptor itself
-        ("Banner text here.\n\nCode 99977 (fictional): stent exchange through a nephrostomy\n\n"
-         "Code 99977 is an add-on code.", "Code 99977 (fictional): stent exchange through a nephrostomy"),
+        (("Banner text here.\n\nCode 99977 (fictional): stent exchange through a nephrostomy\n\n"
+          "Code 99977 is an add-on code."),
+         "Code 99977 (fictional): stent exchange through a nephrostomy"),
         # a bare title: the sentence after it
-        ("2025 CPT code 99977\nExchange of a ureteral stent, with imaging guidance.\n"
-         "This is an add-on code.", "Exchange of a ureteral stent, with imaging guidance."),
+        (("2025 CPT code 99977\nExchange of a ureteral stent, with imaging guidance.\n"
+          "This is an add-on code."),
+         "Exchange of a ureteral stent, with imaging guidance."),
         # a page whose first heading names no code is not about one code
         ("Payer Note PN-1: stents\n\nAdd-on code 99977\nThe plan accepts 99977 with 99910.", None),
     ],
