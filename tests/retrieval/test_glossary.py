@@ -110,6 +110,9 @@ EXPANSIONS = [
     ("fr", "Où trouver les règles des modificateurs ?", {"reference_source", "modifier"}),
     ("ko", "모디파이어 지침은 어디서 찾나요?", {"reference_source", "modifier"}),
     ("de", "Welche Quelle soll man für aktuelle Kodierregeln heranziehen?", {"reference_source"}),
+    # the page's disclaimers
+    ("zh", "页面最后的免责声明是怎么说的？", {"disclaimer"}),
+    ("de", "Was steht im Haftungsausschluss der Seite?", {"disclaimer"}),
     # who else takes part: nurses and technicians
     ("ar", "هل يمكن للممرضة تشغيل الجهاز؟", {"nurse_technician"}),
     ("vi", "Điều dưỡng có được vận hành máy laser không?", {"nurse_technician", "laser"}),

@@ -42,3 +42,15 @@ def test_codes_and_claim_lines() -> None:
 )
 def test_a_payer_and_its_paying_make_a_coverage_question(question: str, coverage: bool) -> None:
     assert ("payer_coverage" in analyze_question(question).concepts) is coverage
+
+
+@pytest.mark.parametrize(
+    ("question", "amount"),
+    [
+        ("Сколько план Northfield платит за 99945?", True),
+        ("99945 얼마 지불하나요?", True),
+        ("Is 50706 an extra charge on top of the main procedure?", False),
+    ],
+)
+def test_how_much_with_a_payment_word_asks_for_an_amount(question: str, amount: bool) -> None:
+    assert ("price_amount" in analyze_question(question).concepts) is amount
