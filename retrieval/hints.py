@@ -7,15 +7,13 @@ by the sentence the exclusion list was extracted from, whatever the question's l
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from knowledge.library import LibraryView
 from retrieval.lexical import LexicalIndex
 from retrieval.query import Question
 from retrieval.search import SearchHints
+from retrieval.wording import steering_words
 
 __all__ = ["RULE_CONCEPTS", "about_rules_only", "names_other_work", "negated", "search_hints"]
 
@@ -47,20 +45,11 @@ _NAME = re.compile(r"\b[A-Z][a-z]{3,}[A-Za-z]*\b|\b[A-Z]{1,4}-\d{2,}\b")
 _NOT_NAMES = frozenset(["what", "which", "when", "where", "does", "code", "codes", "example"])
 #: Concepts that say nothing about the subject of a question (its form, the code's words).
 _NEUTRAL = frozenset({"description"})
-_WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
-
-
-@lru_cache(maxsize=1)
-def _negations() -> dict[str, tuple[str, ...]]:
-    data = json.loads(_WORDS.read_text(encoding="utf-8"))
-    return {lang: tuple(w.lower() for w in words) for lang, words in data["negation"].items()}
-
-
 def negated(question: Question) -> bool:
     """True when the question is phrased with a negation ("which codes can NOT ...")."""
     text = f" {question.text.lower()} "
     for lang in {question.language, "en"}:
-        for word in _negations().get(lang, ()):
+        for word in steering_words("negation").get(lang, ()):
             if word.isascii() or lang in ("es", "fr", "de", "tl", "vi", "ru"):
                 if re.search(rf"(?<!\w){re.escape(word.strip())}", text):
                     return True

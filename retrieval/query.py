@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from knowledge.codes import CODE_PATTERN
 from knowledge.errors import QuestionError
 from retrieval.glossary import concept_terms, concepts_in, expand_query
 from retrieval.language import detect_language, normalize_language
 from retrieval.lexical import tokenize
+from retrieval.wording import steering_words
 
 __all__ = ["Question", "analyze_question", "clean_question"]
 
@@ -25,7 +23,6 @@ _CLAIM = re.compile(
 # Numbers that look like an attempt at a code but are not one (a typo: 5076, 507066).
 _NEAR_CODE = re.compile(r"(?<![0-9A-Za-z.,/:#-])(\d{4}|\d{6})(?![0-9A-Za-z/:-])")
 _DENSE_TERMS = 8
-_WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
 # An amount of money is a question about payment, whatever the words around it.
 _MONEY = re.compile(r"[$€£¥₩₱]\s?\d|\d\s?[$€£¥₩₱]|\b\d[\d.,]*\s?(?:USD|EUR|usd|eur)\b")
 
@@ -127,16 +124,10 @@ def _concepts(text: str, language: str) -> tuple[str, ...]:
 
 def _asks_how_much(text: str, language: str) -> bool:
     folded = text.casefold()
-    for word in _how_much().get(language, ()):
+    for word in steering_words("how_much").get(language, ()):
         if language in ("zh", "ko"):
             if word in folded:
                 return True
         elif re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
             return True
     return False
-
-
-@lru_cache(maxsize=1)
-def _how_much() -> dict[str, tuple[str, ...]]:
-    data = json.loads(_WORDS.read_text(encoding="utf-8"))
-    return {lang: tuple(w.casefold() for w in words) for lang, words in data["how_much"].items()}

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from knowledge.claims import check_claim, parse_claim
 from knowledge.errors import ClaimError
@@ -16,27 +13,21 @@ from retrieval.glossary import is_scope_concept
 from retrieval.hints import names_other_work
 from retrieval.messages import message
 from retrieval.query import Question
+from retrieval.wording import steering_words
 
 __all__ = ["claim_lines_of", "states_alone", "verdict_answer"]
 
-_WORDS = Path(__file__).resolve().parent / "data" / "claim_words.json"
 _NEAR = 14  # characters either side of the code where an "only" word counts
 _LIST_QUESTIONS = frozenset({"exclusion", "primary_procedure", "see_also", "modifier", "add_on_code"})
 # "Does 50706 only cover the dilation?": "only" is about what the code includes.
 _CONTENT_QUESTIONS = frozenset({"included", "description"})
 
 
-@lru_cache(maxsize=1)
-def _words(kind: str) -> dict[str, tuple[str, ...]]:
-    data = json.loads(_WORDS.read_text(encoding="utf-8"))
-    return {lang: tuple(w.lower() for w in words) for lang, words in data[kind].items()}
-
-
 def states_alone(text: str) -> bool:
     """True when material ``text`` speaks of a code reported alone ("It is never reported by
     itself"): the rule a claim of one add-on code turns on."""
     lowered = text.lower()
-    return any(_found(w, lowered) for w in _words("alone").get("en", ()))
+    return any(_found(w, lowered) for w in steering_words("alone").get("en", ()))
 
 
 def _found(word: str, text: str) -> bool:
@@ -50,7 +41,7 @@ def _found(word: str, text: str) -> bool:
 def _says_alone(question: Question) -> bool:
     """'Alone'/'by itself' anywhere, or 'only' written right next to the code."""
     text = question.text.lower()
-    for words in _words("alone").values():  # any language: short questions are misdetected
+    for words in steering_words("alone").values():  # any language: short questions are misdetected
         if any(_found(w, text) for w in words):
             return True
     code = question.codes[0].lower() if question.codes else ""
@@ -58,12 +49,12 @@ def _says_alone(question: Question) -> bool:
     if at < 0 or any(c in _LIST_QUESTIONS or c in _CONTENT_QUESTIONS for c in question.concepts):
         return False  # "which codes are excluded with 50706 only?" asks for a list
     near = text[max(0, at - _NEAR) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
-    if any(_found(w, near) for words in _words("only").values() for w in words):
+    if any(_found(w, near) for words in steering_words("only").values() for w in words):
         return True
     # "We only have 99931-52 on the claim": a code written as a claim line makes "only"
     # (anywhere) about what is on the claim.
     return _written_as_claim_line(question) and "description" not in question.concepts and any(
-        _found(w, text) for words in _words("only").values() for w in [*words, "only"]
+        _found(w, text) for words in steering_words("only").values() for w in [*words, "only"]
     )
 
 
