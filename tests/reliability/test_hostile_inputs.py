@@ -229,19 +229,22 @@ def test_hostile_files_through_the_cli(tmp_path: Path, fake_embedder, invariants
             assert "\u202e" not in text  # bidi overrides could make a quote read backwards
         assert max(len(c.text) for c in lib.registry.chunks()) <= 700
         after = comparable(fake_assistant(lib, fake_embedder).ask(QUESTION))
+        held = invariants.fingerprint(lib)
     finally:
         lib.close()
     # New documents move BM25 weights, so "the same answer" means: the same verdict and the
-    # same first quote from the same material as before, and exactly the answer of a store
-    # that got only the accepted files (the rejected ones left nothing that counts).
+    # same first quote from the same material as before.
     assert (after["refused"], after["verdict"]) == (before["refused"], before["verdict"])
     assert after["citations"][0] == before["citations"][0]
     assert {c["source"] for c in after["citations"]} <= samples
+    # The rejected files left nothing: the store holds exactly the documents, chunks and
+    # vectors of a store that got only the accepted files. (Not its answers compared word for
+    # word: HNSW graphs built in another order may rank tied or near vectors differently.)
     reference = open_library(tmp_path / "reference")
     try:
         ingest_paths(sample_materials(), reference, fake_embedder)
         ingest_paths([p for p in files if p.name in accepted], reference, fake_embedder)
-        assert comparable(fake_assistant(reference, fake_embedder).ask(QUESTION)) == after
+        assert invariants.fingerprint(reference) == held
     finally:
         reference.close()
 
