@@ -6,9 +6,12 @@ Statuses (CONTRACT.md, `knowledge check`), decided in this order:
   rules, not only add-ons: "do not report A with B" forbids the pair either way round.
 - ``missing_primary``: an add-on code has none of its listed primary codes on the claim, or
   is reported alone.
-- ``allowed``: at least one add-on code was decided and every one has a listed primary.
-- ``unknown``: no add-on code on the claim has rules that decide it (no rules at all, or an
-  add-on whose materials list no primary codes, reported with other codes).
+- ``allowed``: at least one add-on code was decided and every one has a listed primary; or,
+  with no add-on code deciding, the materials say so outright: one code of the claim "may be
+  reported separately with" another on it, or a code reported alone is called stand-alone
+  ("may be reported on its own").
+- ``unknown``: nothing above decides the claim (no rules at all, or an add-on whose
+  materials list no primary codes, reported with other codes).
 Units and modifiers never change the status, and neither does the order of the lines.
 
 ``Finding.code`` is always the code whose materials state the rule (the add-on code for
@@ -54,6 +57,8 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "alone": ("add_on", "{code} is an add-on code and cannot be reported without a primary code"),
     "add_on": ("add_on", "{code} is an add-on code"),
+    "separate": ("separate", "{partner} may be reported separately with {code}"),
+    "stand_alone": ("stand_alone", "{code} is a stand-alone code and may be reported on its own"),
     "no_primary_list": (
         "add_on",
         "{code} is an add-on code, but the materials list no primary codes for it",
@@ -76,7 +81,8 @@ class FindingParams(NamedTuple):
 
     @property
     def rule(self) -> str:
-        """The contract's rule name (excluded, primary, add_on, modifier, see_also, audit)."""
+        """The contract's rule name (excluded, primary, add_on, separate, stand_alone,
+        modifier, see_also, audit)."""
         return _TEMPLATES[self.key][0]
 
 
@@ -144,6 +150,8 @@ def _decide(
                 )
             )
         if not rules.add_on:
+            if _stated_beside(code, partners, rules, found):
+                decided = True
             continue
         found.append(FindingParams("info", "add_on", code, citations=_cite(rules, "add_on")))
         listed = set(rules.primary_codes)
@@ -181,6 +189,21 @@ def _decide(
     if missing:
         return "missing_primary", found
     return ("allowed" if decided else "unknown"), found
+
+
+def _stated_beside(
+    code: str, partners: set[str], rules: CodeRules, found: list[FindingParams]
+) -> bool:
+    """A code that is no add-on is decided only by what its materials say outright: a partner
+    "may be reported separately with" it, or, alone on the claim, it is "stand-alone"."""
+    usable = partners & (set(rules.separate_codes) - set(rules.excluded_codes))
+    for partner in sorted(usable):
+        cites = _cite(rules, "separate", partner)
+        found.append(FindingParams("info", "separate", code, partner, citations=cites))
+    if not partners and any(p.rule == "stand_alone" for p in rules.provenance):
+        found.append(FindingParams("info", "stand_alone", code, citations=_cite(rules, "stand_alone")))
+        return True
+    return bool(usable)
 
 
 def _modifier_findings(

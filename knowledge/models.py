@@ -105,8 +105,8 @@ class Provenance(_Frozen):
 
     rule: str = Field(
         description=(
-            "add_on | stand_alone | primary | excluded | see_also | modifier | included"
-            " | descriptor"
+            "add_on | stand_alone | primary | excluded | separate | see_also | modifier"
+            " | included | descriptor"
         )
     )
     source: str
@@ -130,6 +130,8 @@ class CodeRules(_Frozen):
     add_on: bool = False
     primary_codes: list[str] = Field(default_factory=list)
     excluded_codes: list[str] = Field(default_factory=list)
+    # Codes the materials say may be reported separately beside this one (not primaries).
+    separate_codes: list[str] = Field(default_factory=list)
     see_also: list[SeeAlso] = Field(default_factory=list)
     modifiers: list[str] = Field(default_factory=list)
     modifier_meanings: dict[str, str] = Field(default_factory=dict)

@@ -58,6 +58,7 @@ class _Acc:
     add_on: bool = False
     primary: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
+    separate: set[str] = field(default_factory=set)
     see_also: dict[str, set[str]] = field(default_factory=dict)
     modifiers: dict[str, str] = field(default_factory=dict)
     provenance: list[Provenance] = field(default_factory=list)
@@ -156,6 +157,8 @@ def _add(acc: _Acc, rule: SentenceRule, prov: Provenance) -> None:
         acc.primary.update(rule.codes)
     elif rule.kind == "excluded":
         acc.excluded.update(rule.codes)
+    elif rule.kind == "separate":
+        acc.separate.update(rule.codes)
     elif rule.kind == "see_also":
         acc.see_also.setdefault(rule.when, set()).update(rule.codes)
     elif rule.kind == "modifier":
@@ -238,6 +241,7 @@ def _freeze(code: str, acc: _Acc) -> CodeRules:
         add_on=acc.add_on,
         primary_codes=sorted(acc.primary - {code}),
         excluded_codes=sorted(acc.excluded - {code}),
+        separate_codes=sorted(acc.separate - {code}),
         see_also=[SeeAlso(when=w, codes=sorted(c)) for w, c in sorted(acc.see_also.items())],
         modifiers=sorted(acc.modifiers),
         modifier_meanings=dict(sorted(acc.modifiers.items())),

@@ -1,11 +1,13 @@
 """Merge the rules several documents give for the same code, and flag where they disagree.
 
 Precedence (why: a coder is safer told "do not" than "may"):
-- an exclusion from any document wins: a code excluded anywhere leaves ``primary_codes``;
+- an exclusion from any document wins: a code excluded anywhere leaves ``primary_codes``
+  and ``separate_codes``;
 - primary lists, see-also lists and modifiers are united; ``add_on`` is true if any
   document says so.
 Disagreements become ``AuditFinding(kind="conflict")`` citing both sentences: a code listed
-as primary in one place and as excluded in another (also within one document), and a code
+as primary (or as reported separately beside it) in one place and as excluded in another
+(also within one document), and a code
 called an add-on in one place and stand-alone in another.
 The result does not depend on the order of ``docs``.
 """
@@ -55,6 +57,7 @@ def citations_for(provenance: list[Provenance]) -> list[Citation]:
 def _merge_one(code: str, parts: list[CodeRules]) -> CodeRules:
     primary: set[str] = set()
     excluded: set[str] = set()
+    separate: set[str] = set()
     see: dict[str, set[str]] = {}
     whens: dict[str, str] = {}
     meanings: dict[str, str] = {}
@@ -63,6 +66,7 @@ def _merge_one(code: str, parts: list[CodeRules]) -> CodeRules:
     for part in parts:
         primary.update(part.primary_codes)
         excluded.update(part.excluded_codes)
+        separate.update(part.separate_codes)
         for s in part.see_also:
             # Same situation written with other spacing or case is one entry.
             key = " ".join(s.when.lower().split())
@@ -82,6 +86,7 @@ def _merge_one(code: str, parts: list[CodeRules]) -> CodeRules:
         add_on=any(p.add_on for p in parts),
         primary_codes=sorted(primary - excluded),
         excluded_codes=sorted(excluded),
+        separate_codes=sorted(separate - excluded),
         see_also=[SeeAlso(when=whens[k], codes=sorted(see[k])) for k in sorted(see)],
         modifiers=sorted(meanings),
         modifier_meanings=dict(sorted(meanings.items())),
@@ -91,23 +96,25 @@ def _merge_one(code: str, parts: list[CodeRules]) -> CodeRules:
 
 def _conflicts(code: str, parts: list[CodeRules]) -> list[AuditFinding]:
     union = CodeRules(code=code, provenance=[p for part in parts for p in part.provenance])
-    primary = {c for part in parts for c in part.primary_codes}
     excluded = {c for part in parts for c in part.excluded_codes}
     findings: list[AuditFinding] = []
-    for partner in sorted(primary & excluded):
-        said = provenance_naming(union, "primary", partner)[:1]
-        denied = provenance_naming(union, "excluded", partner)[:1]
-        findings.append(
-            AuditFinding(
-                kind="conflict",
-                codes=sorted({code, partner}),
-                message=(
-                    f"{partner} is listed as a primary code for {code} in {_where(said)} "
-                    f"but as not to be reported with {code} in {_where(denied)}"
-                ),
-                citations=citations_for(said + denied),
+    for kind, listed_as in [("primary", "a primary code for"),
+                            ("separate", "reported separately with")]:
+        allowed = {c for part in parts for c in getattr(part, f"{kind}_codes")}
+        for partner in sorted(allowed & excluded):
+            said = provenance_naming(union, kind, partner)[:1]
+            denied = provenance_naming(union, "excluded", partner)[:1]
+            findings.append(
+                AuditFinding(
+                    kind="conflict",
+                    codes=sorted({code, partner}),
+                    message=(
+                        f"{partner} is listed as {listed_as} {code} in {_where(said)} "
+                        f"but as not to be reported with {code} in {_where(denied)}"
+                    ),
+                    citations=citations_for(said + denied),
+                )
             )
-        )
     add_on = provenance_naming(union, "add_on")[:1]
     alone = provenance_naming(union, "stand_alone")[:1]
     if add_on and alone:

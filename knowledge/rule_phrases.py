@@ -14,7 +14,9 @@ What is read: add-on status (and an explicit stand-alone statement, kept as prov
 ("For <situation>, use/see <codes>", the situation kept as ``when``), modifiers ("-50
 (bilateral procedure)", "modifier RT") with the meaning given in parentheses, and what a
 code's work includes or leaves to be reported separately (provenance rule ``included``: the
-sentence only, for answers to point at). Codes are exactly those written (``knowledge.codes``).
+sentence only, for answers to point at). Two pairings are read from such sentences too: a code
+whose work "is part of" / "is included in" another code is excluded with it, and a code that
+"may be reported separately with" another may stand beside it (rule ``separate``). Codes are exactly those written (``knowledge.codes``).
 """
 
 from __future__ import annotations
@@ -84,6 +86,19 @@ _APART = re.compile(
     _I,
 )
 _PROCEDURE = re.compile(r"\b(?:the|this)\s+(?:procedure|service)\b", _I)
+# "Do not report 99931 ..., because that work is part of 99945": one code's work inside another.
+_BUNDLED = re.compile(
+    r"\b(?:is|are)\s+(?:already\s+|all\s+|also\s+)?(?:(?:a\s+)?part\s+of|included\s+in|"
+    r"bundled\s+(?:in|into|with))\s+(?:(?:the\s+)?(?:work|code|service)\s+(?:of|for)\s+)?",
+    _I,
+)
+_SEPARATELY_END = re.compile(r"\bseparately\s*$", _I)
+# "... may be reported separately with 99910": a code the materials let stand beside this one.
+_SEPARATE = re.compile(
+    r"\b(?:(?:reported|billed|coded)\s+separately|separately\s+(?:reportable|billable))\s+"
+    r"(?:with|using|as)\s+(?:(?:cpt\s+)?codes?\s+)?",
+    _I,
+)
 
 
 class SentenceRule(NamedTuple):
@@ -138,7 +153,12 @@ def _pair_rules(sentence: str, context: str | None) -> list[SentenceRule]:
                 clause_start = listed.end
                 continue
             subjects = (context,)
-        kind = "excluded" if _NEGATION.search(prefix) else "primary"
+        negated = bool(_NEGATION.search(prefix))
+        if not negated and _SEPARATELY_END.search(prefix):
+            # "99966 may be billed separately with 99960" names no primary: ``_separate``.
+            previous, clause_start = subjects, listed.end
+            continue
+        kind = "excluded" if negated else "primary"
         codes = tuple(c for c in listed.codes if c not in subjects)
         if codes:
             rules.append(SentenceRule(kind, subjects, codes))
@@ -170,9 +190,41 @@ def _inclusion(sentence: str, context: str | None) -> list[SentenceRule]:
     return []
 
 
+def _bundled(sentence: str) -> list[SentenceRule]:
+    """A code whose work is part of another code ("Do not report 99931 for ..., because that
+    work is part of 99945", "99910 is included in 99945"): the two are excluded together. The
+    rule belongs to the code that takes the work in (the sentence is about what 99945 holds)."""
+    m = _BUNDLED.search(sentence)
+    if m is None:
+        return []
+    listed = read_code_list(sentence, m.end())
+    inside = tuple(sorted({c for c, _, _ in find_codes(sentence[: m.start()])} - set(listed.codes)))
+    if not listed.codes or not inside:
+        return []
+    return [SentenceRule("excluded", tuple(listed.codes), inside)]
+
+
+def _separate(sentence: str, context: str | None) -> list[SentenceRule]:
+    """'A diagnostic look ... may be reported separately with 99910' (in 99945's section):
+    99910 may stand on a claim beside 99945. A negated sentence states no such rule."""
+    m = _SEPARATE.search(sentence)
+    if m is None or _NEGATION.search(sentence[: m.start()]):
+        return []
+    listed = read_code_list(sentence, m.end())
+    named = tuple(sorted({c for c, _, _ in find_codes(sentence[: m.start()])} - set(listed.codes)))
+    subjects = named or ((context,) if context else ())
+    codes = tuple(c for c in listed.codes if c not in subjects)
+    return [SentenceRule("separate", subjects, codes)] if subjects and codes else []
+
+
 def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:
     """The rules one sentence states; ``context`` is the code of the section it sits in."""
-    rules = _pair_rules(sentence, context) + _inclusion(sentence, context)
+    rules = (
+        _pair_rules(sentence, context)
+        + _bundled(sentence)
+        + _separate(sentence, context)
+        + _inclusion(sentence, context)
+    )
     # An explicit "is not an add-on" wins over the add-on phrases it contains.
     for kind, pattern in [("stand_alone", _STAND_ALONE), *(("add_on", p) for p in _ADD_ON)]:
         m = pattern.search(sentence)

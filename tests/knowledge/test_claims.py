@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from knowledge.audit import audit_materials
 from knowledge.claims import check_claim, explain_claim, finding_message, parse_claim
 from knowledge.errors import ClaimError
-from knowledge.models import ClaimLine, CodeRules, DocumentRules, Verdict
+from knowledge.models import ClaimLine, CodeRules, DocumentRules, Provenance, Verdict
 from knowledge.rule_merge import merge_rules
 from tests.support.rules import RULES_DIR, build_rules
 
@@ -144,6 +144,63 @@ def test_exclusion_of_a_stand_alone_code_counts() -> None:
     assert check_claim(claim("99960"), rules).status == "unknown"
 
 
+def _prov(rule: str, quote: str) -> Provenance:
+    return Provenance(rule=rule, source="page.md", chunk_id="c1", quote=quote, end=len(quote))
+
+
+def test_stated_outright_decides_a_claim_without_add_on() -> None:
+    beside = "A bedside scan may be reported separately with 99965."
+    alone = "99960 is a stand-alone code."
+    rules = [
+        CodeRules(code="99960", separate_codes=["99965"],
+                  provenance=[_prov("separate", beside), _prov("stand_alone", alone)]),
+    ]
+    verdict = check_claim(claim("99965", "99960"), rules)
+    assert verdict.status == "allowed"
+    [found] = [f for f in verdict.findings if f.rule == "separate"]
+    assert found.message == "99965 may be reported separately with 99960"
+    assert [c.quote for c in found.citations] == [beside]
+    lone = check_claim(claim("99960"), rules)
+    assert lone.status == "allowed"
+    assert [c.quote for f in lone.findings for c in f.citations] == [alone]
+    # Neither statement covers another partner, nor a stand-alone code beside an unknown one.
+    assert check_claim(claim("99960", "99968"), rules).status == "unknown"
+    # A code with no such statement alone stays undecided.
+    assert check_claim(claim("99965"), rules).status == "unknown"
+
+
+def test_exclusion_wins_over_a_separately_reported_partner() -> None:
+    rules = [
+        CodeRules(code="99960", separate_codes=["99965"]),
+        CodeRules(code="99965", excluded_codes=["99960"]),
+    ]
+    assert check_claim(claim("99960", "99965"), rules).status == "not_allowed"
+    merged, conflicts = merge_rules([
+        DocumentRules(doc_id="a", source="a.md", rules=[
+            CodeRules(code="99960", separate_codes=["99965"],
+                      provenance=[_prov("separate", "99965 may be reported separately.")])]),
+        DocumentRules(doc_id="b", source="b.md", rules=[
+            CodeRules(code="99960", excluded_codes=["99965"],
+                      provenance=[_prov("excluded", "Do not report 99960 with 99965.")])]),
+    ])
+    assert merged[0].separate_codes == [] and merged[0].excluded_codes == ["99965"]
+    assert [c.codes for c in conflicts] == [["99960", "99965"]]
+    assert "reported separately with 99960" in conflicts[0].message
+
+
+def test_a_bundling_sentence_excludes_the_pair() -> None:
+    text = (
+        "# 99970 Drain flush\n\nDo not report 99972 for flushing done through the drain, "
+        "because that work is part of 99970.\n\nA bedside scan in the same visit may be "
+        "reported separately with 99965.\n"
+    )
+    rules = merge_rules([build_rules(text, "flush.md")])[0]
+    assert check_claim(claim("99972", "99970"), rules).status == "not_allowed"
+    verdict = check_claim(claim("99970", "99965"), rules)
+    assert verdict.status == "allowed"
+    assert_citations_verbatim(verdict, {"flush.md": text})
+
+
 def test_duplicate_rule_entries_are_merged() -> None:
     rules = [
         CodeRules(code="99980", add_on=True, primary_codes=["99981", "99982"]),
@@ -181,6 +238,7 @@ def rule_sets(draw: st.DrawFn) -> list[CodeRules]:
                 add_on=draw(st.booleans()),
                 primary_codes=sorted(draw(st.lists(others, unique=True, max_size=4))),
                 excluded_codes=sorted(draw(st.lists(others, unique=True, max_size=3))),
+                separate_codes=sorted(draw(st.lists(others, unique=True, max_size=2))),
                 modifiers=sorted(draw(st.lists(st.sampled_from(MODS), unique=True, max_size=2))),
             )
         )
