@@ -86,6 +86,9 @@ def select_evidence(
     return chosen
 
 
+_TITLE_MAX_WORDS = 6
+
+
 def _is_heading(text: str) -> bool:
     """A title or heading line: it names a topic, it does not say anything about it."""
     text = text.strip()
@@ -95,6 +98,12 @@ def _is_heading(text: str) -> bool:
         return False
     # A longer line says something ("Effective for dates of service on or after 1 March 2025").
     return len(text.split()) <= _HEADING_MAX_WORDS and not codes_in(text)
+
+
+def _is_title(text: str) -> bool:
+    """A short line without a full stop, code or not ("2025 CPT code 50706")."""
+    text = text.strip()
+    return not text.endswith(_SENTENCE_ENDS) and len(text.split()) <= _TITLE_MAX_WORDS
 
 
 def fact_answer(
@@ -205,14 +214,15 @@ def supporting_quote(
     """After a verdict: the best-ranked sentence not yet quoted that names two of the claim's
     codes (often the reason, "99920 already includes ..."), or None. A one-code claim ("is
     99931 alone OK?") takes one of the best few sentences that names the code or is on a page
-    ``about`` it ("It is never reported by itself ..."); ``prefer``: of those, one it accepts
-    comes first, wherever it ranks in the pool.
+    ``about`` it and names no other code ("It is never reported by itself ..."); ``prefer``:
+    of those, one it accepts comes first, wherever it ranks in the pool. Titles ("2025 CPT
+    code 50706") give no reason and are skipped.
     """
     shown = {(c.chunk_id, c.start, c.end) for c in cites.items}
     pool = [(rank, e.sentence) for rank, e in enumerate(result.sentences[:_SUPPORT_POOL])]
     liked = [s for _, s in pool if prefer is not None and prefer(s) and _supports(s, codes, about, 0)]
     for s in liked + [s for rank, s in pool if _supports(s, codes, about, rank)]:
-        if s.key in shown or _is_heading(s.text):
+        if s.key in shown or _is_heading(s.text) or _is_title(s.text):
             continue
         if in_example(cites.view, s):
             continue  # a worked example is a case, not the rule or its reason
@@ -231,7 +241,9 @@ def _quote(cites: CitationList, chunk_id: str, start: int, end: int) -> str | No
 
 
 def _supports(s: Sentence, codes: set[str], about: frozenset[str], rank: int) -> bool:
-    named = codes & set(codes_in(s.text))
+    written = set(codes_in(s.text))
+    named = codes & written
     if len(codes) >= 2:
         return len(named) >= 2
-    return rank < _SUPPORT_TOP_ONE and bool(named or s.chunk.doc_id in about)
+    # A sentence of a page about the code counts unless it is about other codes only.
+    return rank < _SUPPORT_TOP_ONE and bool(named or (s.chunk.doc_id in about and not written))

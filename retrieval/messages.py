@@ -47,6 +47,11 @@ MESSAGE_KEYS: tuple[str, ...] = (
     ("Not as submitted. {addon} is an add-on code and must be reported with a primary "
     "procedure; none of its listed primary codes ({primaries}) is on the claim."),
     "The uploaded materials hold no pairing rules for the codes on this claim ({codes}).",
+    # claim verdicts without an add-on code, decided by what the materials say outright
+    ("Based on the uploaded materials, {codes} can be reported together: the materials say "
+    "{partner} may be reported separately with {code}."),
+    ("Based on the uploaded materials, {code} may be reported on its own: the materials call "
+    "it a stand-alone code."),
     # plain verdicts and findings
     "Based on the uploaded materials, {codes} can be reported together.",
     "No. Based on the uploaded materials, {codes} should not be reported together.",

@@ -122,9 +122,12 @@ class Assistant:
             made = verdict_answer(q, lines, view, cites)
             if made is not None:
                 verdict, text = made
-                # "Can 99931 be billed alone?": the materials' own words on it, if any.
-                alone = (lambda s: states_alone(s.text)) if len(set(q.codes)) == 1 else None
-                extra = supporting_quote(q.language, result, cites, set(q.codes), about, alone)
+                # "Can 99931 be billed alone?": the materials' own words on it, if any. A code
+                # allowed alone was allowed by those words: the verdict quotes them already.
+                one = len(set(q.codes)) == 1
+                alone = (lambda s: states_alone(s.text)) if one else None
+                extra = None if one and verdict.status == "allowed" else supporting_quote(
+                    q.language, result, cites, set(q.codes), about, alone)
                 text = f"{text}\n\n{extra}" if extra else text
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               verdict=verdict, citations=cites.items, retrieved=retrieved)

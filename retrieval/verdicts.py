@@ -7,7 +7,7 @@ import re
 from knowledge.claims import check_claim, parse_claim
 from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
-from knowledge.models import AuditFinding, Provenance, Verdict
+from knowledge.models import AuditFinding, CodeRules, Provenance, Verdict
 from retrieval.citing import CitationList
 from retrieval.glossary import is_scope_concept
 from retrieval.hints import names_other_work
@@ -30,12 +30,17 @@ def states_alone(text: str) -> bool:
     return any(_found(w, lowered) for w in steering_words("alone").get("en", ()))
 
 
+_GAP = "\u2026"  # "没有…主代码": the two parts with up to _GAP_CHARS characters between
+_GAP_CHARS = 16
+
+
 def _found(word: str, text: str) -> bool:
     # Whole words where words are spaced (Latin, Cyrillic scripts); substrings elsewhere.
+    body = f".{{0,{_GAP_CHARS}}}?".join(re.escape(part) for part in word.split(_GAP))
     if any(ch.isascii() or "\u0400" <= ch <= "\u04ff" or "\u00c0" <= ch <= "\u024f"
            or "\u1e00" <= ch <= "\u1eff" for ch in word if ch.isalpha()):
-        return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
-    return word in text
+        body = rf"(?<!\w){body}(?!\w)"
+    return re.search(body, text) is not None
 
 
 def _says_alone(question: Question) -> bool:
@@ -61,8 +66,9 @@ def _says_alone(question: Question) -> bool:
 def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
     """The claim lines to check when ``question`` is a claim question, else None.
 
-    Two or more codes make a claim; one add-on code makes one only when the question asks
-    about reporting it alone ("can 50706 be billed by itself?").
+    Two or more codes make a claim; one code makes one only when the question asks about
+    reporting it alone ("can 50706 be billed by itself?") and the materials rule on that: it
+    is an add-on, or they call it stand-alone.
     """
     if len(question.codes) >= 2:
         return list(question.claim_lines)
@@ -71,13 +77,17 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
         code = question.codes[0]
         if (
             code in rules
-            and rules[code].add_on
+            and (rules[code].add_on or _stand_alone(rules[code]))
             and _says_alone(question)
             and (_written_as_claim_line(question) or not names_other_work(question))
             and not any(is_scope_concept(c) for c in question.concepts)
         ):
             return list(question.claim_lines)
     return None
+
+
+def _stand_alone(rules: CodeRules) -> bool:
+    return any(p.rule == "stand_alone" for p in rules.provenance)
 
 
 def _written_as_claim_line(question: Question) -> bool:
@@ -108,15 +118,19 @@ def verdict_answer(
     partners = [c for c in codes if c != addon]
     joined = ", ".join(codes)
     markers: list[int] = []
-    if verdict.status == "not_allowed" and rule:
-        excluded = [c for c in partners if c in rule.excluded_codes] or partners
+    if verdict.status == "not_allowed" and (excluder := _excluding(codes, addon, rules)):
+        code, excluded = excluder
         head = message(
             lang,
             "No. Based on the uploaded materials, {addon} should not be reported with {partner}: "
             "the materials list {partner} as a code not to be used with {addon}.",
-            addon=addon, partner=", ".join(excluded),
+            addon=code, partner=", ".join(excluded),
         )
-        markers += _cite(cites, rule.provenance, "excluded", excluded)
+        markers += _cite(cites, rules[code].provenance, "excluded", excluded)
+    elif verdict.status == "allowed" and not (rule and rule.add_on):
+        head, found = _stated_outright(lang, codes, rules)
+        for code, kind, partners_of in found:
+            markers += _cite(cites, rules[code].provenance, kind, partners_of, limit=2)
     elif verdict.status == "allowed" and rule:
         primary = [c for c in partners if c in rule.primary_codes] or partners
         head = message(
@@ -157,6 +171,48 @@ def verdict_answer(
             lines_md.extend(_quote_line(cites.quote(n), n) for n in ns if n not in shown)
             shown.update(ns)
     return verdict, "\n\n".join(lines_md)
+
+
+def _excluding(
+    codes: list[str], addon: str, rules: dict[str, CodeRules]
+) -> tuple[str, list[str]] | None:
+    """The code whose materials exclude others on the claim (the add-on first), with those."""
+    for code in [addon, *(c for c in codes if c != addon)]:
+        r = rules.get(code)
+        excluded = [c for c in codes if r and c != code and c in r.excluded_codes]
+        if excluded:
+            return code, excluded
+    return None
+
+
+def _stated_outright(
+    lang: str, codes: list[str], rules: dict[str, CodeRules]
+) -> tuple[str, list[tuple[str, str, list[str]]]]:
+    """The head of an 'allowed' decided without an add-on code, and the rules to cite: a code
+    the materials let be reported separately beside another, or a stand-alone code alone."""
+    found: list[tuple[str, str, list[str]]] = []
+    for code in codes:
+        r = rules.get(code)
+        beside = [c for c in codes if r and c in r.separate_codes and c not in r.excluded_codes]
+        if beside:
+            found.append((code, "separate", beside))
+    if found:
+        code, _, beside = found[0]
+        head = message(
+            lang,
+            "Based on the uploaded materials, {codes} can be reported together: the materials say "
+            "{partner} may be reported separately with {code}.",
+            codes=", ".join(codes), partner=", ".join(beside), code=code,
+        )
+        return head, found
+    code = codes[0]
+    head = message(
+        lang,
+        "Based on the uploaded materials, {code} may be reported on its own: the materials call "
+        "it a stand-alone code.",
+        code=code,
+    )
+    return head, [(code, "stand_alone", [])]
 
 
 def _cite(

@@ -184,6 +184,9 @@ ALONE = [
     ("ko", "청구서에 99931 한 줄만 있어요. 괜찮나요?"),
     ("fr", "La facture porte 99931 comme seul code. Est-ce accepté ?"),
     ("ar", "المطالبة فيها 99931 فقط ولا يوجد رمز أساسي، هل تُقبل؟"),
+    # "no ... primary code" with words between ('没有…主代码')
+    ("zh", "这张单子上没有任何内镜主代码，只填了99931，行吗？"),
+    ("de", "Auf der Rechnung steht 99931 ohne irgendeinen Hauptcode. Geht das?"),
 ]
 
 
