@@ -98,6 +98,9 @@ REFUSALS = [
     ("ko", "99931 레이저는 몇 와트로 설정하나요?"),
     ("zh", "50706 扩张时球囊压力要多少个大气压？"),
     ("tl", "Gaano katagal dapat manatili ang stent pagkatapos ng 50706?"),
+    # a statistic or a payment system's rate the pages never give
+    ("fr", "Quel pourcentage de patients récidive après 99945 ?"),
+    ("es", "¿Cuál es la tarifa APC del 99931 en un hospital ambulatorio?"),
 ]
 
 
@@ -117,6 +120,28 @@ def test_refusals(assistant: Assistant, lang: str, question: str) -> None:
     answer = assistant.ask(question)
     assert answer.refused, answer.answer
     assert answer.language == lang and not answer.citations
+
+
+@pytest.mark.parametrize(
+    ("question", "status", "says", "quoted"),
+    [  # "... may be reported separately with 99910" on the 99945 page
+     ("Können 99910 und 99945 in derselben Sitzung abgerechnet werden?", "allowed",
+      "gesondert abgerechnet", "reported separately with 99910"),
+     # "99945 is a stand-alone primary procedure code."
+     ("Is it fine to bill 99945 by itself with no other code?", "allowed",
+      "may be reported on its own", "stand-alone primary procedure code"),
+     # "Do not report 99931 for ..., because that work is part of 99945."
+     ("99931 和 99945 能一起报吗？", "not_allowed", "99945", "part of 99945")],
+)
+def test_claims_decided_by_what_a_page_says_outright(
+    assistant: Assistant, question: str, status: str, says: str, quoted: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.verdict is not None and answer.verdict.status == status, answer.answer
+    head = answer.answer.split("\n\n")[0]
+    assert says in head, answer.answer
+    assert any(quoted in c.quote for c in answer.citations), answer.answer
+    _verbatim(answer, assistant)
 
 
 def test_audit_conflict_is_mentioned_with_the_claim(assistant: Assistant) -> None:
