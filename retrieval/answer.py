@@ -87,6 +87,7 @@ def select_evidence(
 
 
 _TITLE_MAX_WORDS = 6
+_TITLE_POOL = 3  # a named document's title counts among this many best sentences
 
 
 def _is_heading(text: str) -> bool:
@@ -159,11 +160,22 @@ def fact_answer(
         passages.append(spans)
     for spans in passages:
         for chunk_id, start, end in _merge(spans):
+            if _quoted_already(cites, chunk_id, start, end):
+                continue  # an item of a list quoted whole, a line of a title block
             if (line := _quote(cites, chunk_id, start, end)) is not None:
                 lines.append(line)
     if not lines:
         return None
     return "\n\n".join([message(lang, "According to the uploaded materials:"), *lines])
+
+
+def _quoted_already(cites: CitationList, chunk_id: str, start: int, end: int) -> bool:
+    chunk = cites.view.chunks.get(chunk_id)
+    text = chunk.text[start:end].strip() if chunk is not None else ""
+    return bool(text) and any(
+        text in c.quote and (c.chunk_id, c.start, c.end) != (chunk_id, start, end)
+        for c in cites.items
+    )
 
 
 def _plain_label(sentence: Sentence) -> bool:
@@ -173,14 +185,15 @@ def _plain_label(sentence: Sentence) -> bool:
 
 
 def _named_title(result: SearchResult, names: frozenset[str]) -> list[Sentence]:
-    if not names or not result.sentences:
-        return []
-    top = result.sentences[0].sentence
-    if not _is_heading(top.text):
-        return []
-    block = title_block(top)
-    said = " ".join(s.text for s in block).lower()
-    return block if any(n.lower() in said for n in names) else []
+    """The title block of the named document when its title is among the best few sentences."""
+    for e in result.sentences[:_TITLE_POOL] if names else []:
+        if not _is_heading(e.sentence.text):
+            continue
+        block = title_block(e.sentence)
+        said = " ".join(s.text for s in block).lower()
+        if any(n.lower() in said for n in names):
+            return block
+    return []
 
 
 def _short_follower(view: LibraryView, sentence: Sentence) -> list[Sentence]:

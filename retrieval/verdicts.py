@@ -23,15 +23,16 @@ _LIST_QUESTIONS = frozenset({"exclusion", "primary_procedure", "see_also", "modi
 _CONTENT_QUESTIONS = frozenset({"included", "description"})
 
 
+_GAP = "\u2026"  # "没有…主代码": the two parts with up to _GAP_CHARS characters between
+_GAP_CHARS = 16
+
+
 def states_alone(text: str) -> bool:
     """True when material ``text`` speaks of a code reported alone ("It is never reported by
     itself"): the rule a claim of one add-on code turns on."""
     lowered = text.lower()
-    return any(_found(w, lowered) for w in steering_words("alone").get("en", ()))
-
-
-_GAP = "\u2026"  # "没有…主代码": the two parts with up to _GAP_CHARS characters between
-_GAP_CHARS = 16
+    # Literal phrases only: "no … primary code" is how a question describes a claim.
+    return any(_found(w, lowered) for w in steering_words("alone").get("en", ()) if _GAP not in w)
 
 
 def _found(word: str, text: str) -> bool:
