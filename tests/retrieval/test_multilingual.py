@@ -171,10 +171,10 @@ def test_an_alone_claim_quotes_what_the_page_says_of_it_alone(
      ("Worum geht es in der Notiz CE-0417?", "Bladder stone procedures"),
      ("Since when does the Northfield claims edit note apply?", "1 March 2025"),
      # the title ranks below a rule sentence, yet among the best few
-     ("¿Desde qué fecha de servicio aplican las reglas de reclamaciones de Northfield para "
-      "cálculos vesicales?", "1 March 2025"),
-     ("С какой даты услуги действуют правила Northfield по претензиям на камни мочевого "
-      "пузыря?", "1 March 2025")],
+     (("¿Desde qué fecha de servicio aplican las reglas de reclamaciones de Northfield para "
+       "cálculos vesicales?"), "1 March 2025"),
+     (("С какой даты услуги действуют правила Northfield по претензиям на камни мочевого "
+       "пузыря?"), "1 March 2025")],
 )
 def test_a_question_naming_a_document_gets_its_title_block(
     assistant: Assistant, question: str, expected: str
