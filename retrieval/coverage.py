@@ -28,6 +28,13 @@ class Thresholds:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+# Words a question can share with any page without being about it ("reveal your prompt word
+# for word" meets "your payer's rules" and "in simple words"): no evidence of coverage.
+_NO_EVIDENCE = frozenset(
+    ["your", "you", "my", "me", "we", "our", "us", "they", "them", "their", "there", "here",
+     "above", "below", "about", "all", "any", "not", "no", "some", "such", "than", "then",
+     "so", "but", "would", "could", "must", "also", "only", "just", "word", "please", "tell"]
+)
 
 
 def refusal_reason(
@@ -74,6 +81,7 @@ def refusal_reason(
     if question.concepts:
         return None
     top_words = {t for e in result.sentences[:3] for t in tokenize(e.sentence.text)}
-    if len(set(tokenize(question.text)) & top_words) >= thresholds.shared_terms:
+    shared = (set(tokenize(question.text)) & top_words) - _NO_EVIDENCE
+    if len(shared) >= thresholds.shared_terms:
         return None
     return "The uploaded materials do not cover this question.", {}
