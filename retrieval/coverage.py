@@ -1,16 +1,22 @@
 """Do the materials cover a question? When not, say so instead of quoting something near.
 
 A wrong answer is worse than no answer: a question is refused when it names a code the
-materials never mention, asks a kind of question (payment, diagnosis codes, medical advice:
-glossary concepts marked "scope") that the pages about its code never address, when no passage is close to it in meaning, or when it is only moderately close
-and shares neither a coding concept nor a word with what would be quoted.
+materials never mention, asks about the pairing rules of a code they only name in passing or
+about a modifier they never give for its code, asks a kind of question (payment, diagnosis
+codes, medical advice: glossary concepts marked "scope") that the pages about its code never
+address, when no passage is close to it in meaning, or when it is only moderately close and
+shares neither a coding concept nor a word with what would be quoted.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge.models import CodeRules
 from retrieval.glossary import concept_terms, is_scope_concept
+from retrieval.hints import RULE_CONCEPTS
 from retrieval.lexical import LexicalIndex, tokenize
 from retrieval.query import Question
 from retrieval.search import SearchResult
@@ -46,8 +52,15 @@ def refusal_reason(
     is_claim: bool,
     focus_docs: frozenset[str] = frozenset(),
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    rules: Sequence[CodeRules] = (),
 ) -> tuple[str, dict[str, str]] | None:
-    """A refusal message key and its parameters, or None when the materials cover it."""
+    """A refusal message key and its parameters, or None when the materials cover it.
+
+    ``rules`` (the library's merged rules) let two rule questions be refused: one about the
+    pairing rules of a code the materials only name in passing ("is 99940 an add-on code?"
+    when 99940 appears only in a see-also note), and one about a modifier the materials never
+    give for the code ("is -80 accepted on 99945?").
+    """
     if not lexical.chunks:
         return "No materials have been uploaded yet.", {}
     unknown = [c for c in question.codes if c not in known_codes]
@@ -61,6 +74,8 @@ def refusal_reason(
         }
     if is_claim:
         return None
+    if rules and (_rules_of_unruled_code(question, rules) or _unknown_modifier(question, rules)):
+        return "The uploaded materials do not cover this question.", {}
     # A question about a code is covered only by what the pages about that code say.
     docs = focus_docs or None
     for concept in question.concepts:
@@ -85,3 +100,32 @@ def refusal_reason(
     if len(shared) >= thresholds.shared_terms:
         return None
     return "The uploaded materials do not cover this question.", {}
+
+
+_PAIRING_KINDS = frozenset({"add_on", "primary", "excluded"})
+# "-80", "- 80", "modifier 80", "modificador 80": a two-character modifier named in a question.
+_QUESTION_MODIFIER = re.compile(r"(?<![\w-])-\s?([0-9]{2}|[A-Z]{2})(?![0-9A-Za-z])")
+
+
+def _rules_of_unruled_code(question: Question, rules: Sequence[CodeRules]) -> bool:
+    """A question on the pairing rules of codes that no rule names as a code or a partner."""
+    if not question.codes or not any(RULE_CONCEPTS.get(c) in _PAIRING_KINDS
+                                     for c in question.concepts):
+        return False
+    named = {r.code for r in rules} | {
+        c for r in rules for c in (*r.primary_codes, *r.excluded_codes, *r.separate_codes)
+    }
+    return not any(code in named for code in question.codes)
+
+
+def _unknown_modifier(question: Question, rules: Sequence[CodeRules]) -> bool:
+    """A question naming a modifier that no rule of its codes (or of any code, when it names
+    none) gives: the materials say nothing about that modifier there."""
+    if "modifier" not in question.concepts:
+        return False
+    asked = set(_QUESTION_MODIFIER.findall(question.text))
+    if not asked:
+        return False
+    subject = [r for r in rules if r.code in question.codes] or list(rules)
+    given = {m for r in subject for m in r.modifiers}
+    return not asked & given

@@ -178,6 +178,8 @@ def test_mixed_language_questions_match_english_terms(
         ("ko", "횟수가 몇 번인가요?", "payment"),  # 수가 inside 횟수가
         ("zh", "我应该用哪个代码？", "treatment_advice"),
         ("ar", "عندما هو يقوم بالعملية", "description"),  # ما هو only as whole words
+        ("tl", "Sino ang gumagawa ng procedure na ito?", "device_brand"),  # who does, no maker
+        ("fr", "Que comprend la prise en charge par le chirurgien ?", "payer_coverage"),  # care
     ],
 )
 def test_generic_words_do_not_trigger_concepts(lang: str, question: str, absent: str | None) -> None:
@@ -366,6 +368,26 @@ def test_outcome_and_other_code_system_concepts_are_scope() -> None:
                          ids=[f"{e[2]}-{e[0]}-{i}" for i, e in enumerate(OUT_OF_SCOPE_QUESTIONS)])
 def test_out_of_scope_questions_name_their_concept(lang: str, question: str, expected: str) -> None:
     assert expected in concepts_in(question, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "expected"),
+    [("en", "Can 50706 be done in an ambulatory surgery center?", "place_of_service"),
+     ("de", "Welcher Leistungsort ist für 99945 anzugeben?", "place_of_service"),
+     ("zh", "99931 的服务地点代码填什么？", "place_of_service"),
+     ("es", "¿Qué marca de catéter balón se usa?", "device_brand"),
+     ("ru", "Какой производитель лазера нужен для 99931?", "device_brand"),
+     ("ko", "어느 제조사 레이저를 쓰나요?", "device_brand"),
+     ("vi", "Tỷ lệ chảy máu sau thủ thuật là bao nhiêu?", "percentage"),
+     ("fr", "Quel pourcentage de patients a une complication ?", "percentage"),
+     ("fr", "Le 50706 est-il pris en charge par l'assurance ?", "payer_coverage")],
+)
+def test_place_brand_and_statistics_questions_name_their_concept(
+    lang: str, question: str, expected: str
+) -> None:
+    from retrieval.glossary import is_scope_concept
+
+    assert expected in concepts_in(question, lang) and is_scope_concept(expected)
 
 
 def test_every_language_has_outcome_and_other_code_system_questions() -> None:
