@@ -18,6 +18,7 @@ from retrieval.wording import steering_words
 __all__ = ["claim_lines_of", "states_alone", "verdict_answer"]
 
 _NEAR = 14  # characters either side of the code where an "only" word counts
+_BEFORE = 8  # "单独报 50706": an 'alone' word this close before the code is about the code
 _LIST_QUESTIONS = frozenset({"exclusion", "primary_procedure", "see_also", "modifier", "add_on_code"})
 # "Does 50706 only cover the dilation?": "only" is about what the code includes.
 _CONTENT_QUESTIONS = frozenset({"included", "description"})
@@ -80,11 +81,24 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
             code in rules
             and (rules[code].add_on or _stand_alone(rules[code]))
             and _says_alone(question)
-            and (_written_as_claim_line(question) or not names_other_work(question))
+            and (_written_as_claim_line(question) or _alone_at_code(question)
+                 or not names_other_work(question))
             and not any(is_scope_concept(c) for c in question.concepts)
         ):
             return list(question.claim_lines)
     return None
+
+
+def _alone_at_code(question: Question) -> bool:
+    """An 'alone' word written right next to the code ("想单独报 50706", "50706 by itself"):
+    it is about the code, whatever other work the question names."""
+    text = question.text.lower()
+    code = question.codes[0].lower()
+    at = text.find(code)
+    if at < 0:
+        return False
+    near = text[max(0, at - _BEFORE) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
+    return any(_found(w, near) for words in steering_words("alone").values() for w in words)
 
 
 def _stand_alone(rules: CodeRules) -> bool:

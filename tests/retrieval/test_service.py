@@ -187,6 +187,9 @@ ALONE = [
     # "no ... primary code" with words between ('没有…主代码')
     ("zh", "这张单子上没有任何内镜主代码，只填了99931，行吗？"),
     ("de", "Auf der Rechnung steht 99931 ohne irgendeinen Hauptcode. Geht das?"),
+    # other work named too, but "alone" is written right at the code
+    ("zh", "导管已经放好了，想单独报 99931 可以吗？"),
+    ("de", "Der Katheter liegt schon; kann ich allein 99931 abrechnen?"),
 ]
 
 
