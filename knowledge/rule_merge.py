@@ -3,12 +3,12 @@
 Precedence (why: a coder is safer told "do not" than "may"):
 - an exclusion from any document wins: a code excluded anywhere leaves ``primary_codes``
   and ``separate_codes``;
-- primary lists, see-also lists and modifiers are united; ``add_on`` is true if any
-  document says so.
+- primary lists, separate lists, see-also lists and modifiers are united; ``add_on`` is true
+  if any document says so.
 Disagreements become ``AuditFinding(kind="conflict")`` citing both sentences: a code listed
 as primary (or as reported separately beside it) in one place and as excluded in another
-(also within one document), and a code
-called an add-on in one place and stand-alone in another.
+(also within one document), and a code called an add-on in one place and stand-alone in
+another.
 The result does not depend on the order of ``docs``.
 """
 

@@ -16,7 +16,8 @@ What is read: add-on status (and an explicit stand-alone statement, kept as prov
 code's work includes or leaves to be reported separately (provenance rule ``included``: the
 sentence only, for answers to point at). Two pairings are read from such sentences too: a code
 whose work "is part of" / "is included in" another code is excluded with it, and a code that
-"may be reported separately with" another may stand beside it (rule ``separate``). Codes are exactly those written (``knowledge.codes``).
+"may be reported separately with" another may stand beside it (rule ``separate``). Codes are
+exactly those written (``knowledge.codes``).
 """
 
 from __future__ import annotations
