@@ -31,7 +31,11 @@ _HEADING_MAX = 100
 _LABEL = re.compile(r"[^\W\d_]+\s+([A-Z]|\d{1,2})\b")
 # A label in a question: a lone capital A-H or digit 1-9 (Korean and Chinese glue particles
 # to it: "예시 1에서", "例1中").
-_QUESTION_LABEL = re.compile(r"(?<![0-9A-Za-z.,/-])([A-H]|[1-9])(?![0-9A-Za-z/%-]|[.,]\d)")
+# A lone capital A-H or digit 1-9, but no measure ("a 4 cm stone", "8 Fr", "4 см").
+_QUESTION_LABEL = re.compile(
+    r"(?<![0-9A-Za-z.,/-])([A-H]|[1-9])(?![0-9A-Za-z/%-]|[.,]\d)"
+    r"(?!\s?(?i:cm|mm|ml|mg|kg|cc|fr)(?![A-Za-z]))(?!\s?(?:см|мм|厘米|毫米|公分|센티|밀리))"
+)
 _ORDINALS_PATH = Path(__file__).resolve().parent / "data" / "ordinals.json"
 _SQUEEZED_LANGS = ("zh", "ko")  # no spaces between words: ordinals are found inside the text
 _BULLET = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s")

@@ -87,6 +87,11 @@ def test_the_label_a_question_gives_an_example() -> None:
     assert example_label("In Example 2, which codes were reported?") == "2"
     assert example_label("Is 50706-59 x2 OK with 52341?") is None
     assert example_label("A 4 cm stone in example B?") is None  # two candidates: none
+    # a measure is no label: "the example with the 4 cm stone" names no Example 4
+    assert example_label("In the example with the 4 cm stone, what broke it?") is None
+    assert example_label("Example B: was an 8 Fr catheter left in?") == "B"
+    assert example_label("В примере с камнем 4 см что использовали?", "ru") is None
+    assert example_label("例子里 4厘米 的结石用什么打碎？", "zh") is None
 
 
 @pytest.mark.parametrize(
