@@ -120,6 +120,8 @@ EXPANSIONS = [
     # a worked example named by its patient
     ("es", "En el caso del paciente con cálculos, ¿qué se facturó?", {"example", "stone"}),
     ("de", "Was wurde im Fall des Patienten mit Steinen abgerechnet?", {"example"}),
+    ("fr", "Dans le cas de la femme opérée au panier, quels codes ?", {"example"}),
+    ("ru", "Что сделали в случае мужчины с большим камнем?", {"example", "stone"}),
 ]
 
 
