@@ -38,7 +38,14 @@ from knowledge.models import (
 )
 from knowledge.rule_merge import citations_for, merge_rules, provenance_naming
 
-__all__ = ["FindingParams", "check_claim", "explain_claim", "finding_message", "parse_claim"]
+__all__ = [
+    "FindingParams",
+    "called_stand_alone",
+    "check_claim",
+    "explain_claim",
+    "finding_message",
+    "parse_claim",
+]
 
 _ITEM = re.compile(r"(?P<code>\d{4}[0-9FTUM])(?P<mods>(?:-[0-9A-Z]{2})*)(?:X(?P<units>\d{1,4}))?")
 _SPLIT = re.compile(r"[,;\s]+")
@@ -191,6 +198,11 @@ def _decide(
     return ("allowed" if decided else "unknown"), found
 
 
+def called_stand_alone(rules: CodeRules) -> bool:
+    """True when the materials call the code stand-alone ("may be reported on its own")."""
+    return any(p.rule == "stand_alone" for p in rules.provenance)
+
+
 def _stated_beside(
     code: str, partners: set[str], rules: CodeRules, found: list[FindingParams]
 ) -> bool:
@@ -200,7 +212,7 @@ def _stated_beside(
     for partner in sorted(usable):
         cites = _cite(rules, "separate", partner)
         found.append(FindingParams("info", "separate", code, partner, citations=cites))
-    if not partners and any(p.rule == "stand_alone" for p in rules.provenance):
+    if not partners and called_stand_alone(rules):
         found.append(FindingParams("info", "stand_alone", code, citations=_cite(rules, "stand_alone")))
         return True
     return bool(usable)

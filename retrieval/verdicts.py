@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.claims import check_claim, parse_claim
+from knowledge.claims import called_stand_alone, check_claim, parse_claim
 from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
 from knowledge.models import AuditFinding, CodeRules, Provenance, Verdict
@@ -51,11 +51,10 @@ def _says_alone(question: Question) -> bool:
     for words in steering_words("alone").values():  # any language: short questions are misdetected
         if any(_found(w, text) for w in words):
             return True
-    code = question.codes[0].lower() if question.codes else ""
-    at = text.find(code)
-    if at < 0 or any(c in _LIST_QUESTIONS or c in _CONTENT_QUESTIONS for c in question.concepts):
+    near = _around_code(question, _NEAR)
+    if near is None or any(c in _LIST_QUESTIONS or c in _CONTENT_QUESTIONS
+                           for c in question.concepts):
         return False  # "which codes are excluded with 50706 only?" asks for a list
-    near = text[max(0, at - _NEAR) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
     if any(_found(w, near) for words in steering_words("only").values() for w in words):
         return True
     # "We only have 99931-52 on the claim": a code written as a claim line makes "only"
@@ -79,7 +78,7 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
         code = question.codes[0]
         if (
             code in rules
-            and (rules[code].add_on or _stand_alone(rules[code]))
+            and (rules[code].add_on or called_stand_alone(rules[code]))
             and _says_alone(question)
             and (_written_as_claim_line(question) or _alone_at_code(question)
                  or not names_other_work(question))
@@ -92,17 +91,21 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
 def _alone_at_code(question: Question) -> bool:
     """An 'alone' word written right next to the code ("想单独报 50706", "50706 by itself"):
     it is about the code, whatever other work the question names."""
+    near = _around_code(question, _BEFORE)
+    return near is not None and any(
+        _found(w, near) for words in steering_words("alone").values() for w in words
+    )
+
+
+def _around_code(question: Question, before: int) -> str | None:
+    """The lower-cased text just around the question's first code (``before`` characters
+    before it, ``_NEAR`` after), or None when the code is not written in it."""
     text = question.text.lower()
-    code = question.codes[0].lower()
-    at = text.find(code)
+    code = question.codes[0].lower() if question.codes else ""
+    at = text.find(code) if code else -1
     if at < 0:
-        return False
-    near = text[max(0, at - _BEFORE) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
-    return any(_found(w, near) for words in steering_words("alone").values() for w in words)
-
-
-def _stand_alone(rules: CodeRules) -> bool:
-    return any(p.rule == "stand_alone" for p in rules.provenance)
+        return None
+    return text[max(0, at - before) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
 
 
 def _written_as_claim_line(question: Question) -> bool:
