@@ -45,7 +45,14 @@ from pypdf.errors import DependencyError, PyPdfError
 from ingest.html_text import extract_html_text
 from knowledge.errors import IngestError
 
-__all__ = ["SUPPORTED_SUFFIXES", "LoadedText", "iter_paths", "load_file"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "LoadedText",
+    "iter_paths",
+    "load_file",
+    "unsupported_reason",
+    "walk_paths",
+]
 
 #: File name endings that can be ingested (lower case).
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".txt")
@@ -84,10 +91,8 @@ def load_file(path: Path, *, max_bytes: int, max_chars: int) -> LoadedText:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        kind = f"'{suffix}'" if suffix else "without an extension"
-        raise IngestError(path, f"unsupported file type {kind}; supported: "
-                          f"{', '.join(SUPPORTED_SUFFIXES)}")
+    if (unsupported := unsupported_reason(path)) is not None:
+        raise IngestError(path, unsupported)
     if not path.is_file():
         raise IngestError(path, "no such file")
     try:
@@ -121,14 +126,26 @@ def load_file(path: Path, *, max_bytes: int, max_chars: int) -> LoadedText:
     return loaded
 
 
-def iter_paths(paths: list[Path]) -> list[Path]:
-    """Files to ingest: files as given, folders walked (sorted; hidden names skipped).
+def unsupported_reason(path: Path) -> str | None:
+    """Why ``path`` cannot be ingested by its type, or None when its suffix is supported."""
+    suffix = path.suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return None
+    kind = f"'{suffix}'" if suffix else "without an extension"
+    return f"unsupported file type {kind}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
 
-    Inside folders only supported file types are listed, and symlinks are not followed out of
-    the folder (a symlinked file is listed only if it resolves inside it; symlinked folders
-    are not entered). Each file appears once.
+
+def walk_paths(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files to ingest, and files met that will not be read, each with a one-line reason.
+
+    Files are taken as given; folders are walked (sorted). Hidden names (a leading dot) are
+    skipped silently, files and folders alike. Inside a folder, a file of an unsupported type
+    is refused with the list of supported types, and a symlink is not followed out of the
+    folder (a symlinked file is read only if it resolves inside it; symlinked folders are not
+    entered). Each file appears once.
     """
     out: list[Path] = []
+    refused: list[tuple[Path, str]] = []
     seen: set[Path] = set()
 
     def add(p: Path) -> None:
@@ -147,13 +164,20 @@ def iter_paths(paths: list[Path]) -> list[Path]:
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 p = Path(dirpath) / name
-                if name.startswith(".") or p.suffix.lower() not in SUPPORTED_SUFFIXES:
+                if name.startswith("."):
                     continue
                 if p.is_symlink() and not p.resolve().is_relative_to(root):
-                    continue
-                if p.is_file():
+                    refused.append((p, "a link to a file outside the folder; not followed"))
+                elif (reason := unsupported_reason(p)) is not None:
+                    refused.append((p, reason))
+                elif p.is_file():
                     add(p)
-    return out
+    return out, refused
+
+
+def iter_paths(paths: list[Path]) -> list[Path]:
+    """The files ``walk_paths`` would read (supported types; see there)."""
+    return walk_paths(paths)[0]
 
 
 # --- text ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 
 from ingest.chunking import chunk_document
 from ingest.cleaning import clean_text
-from ingest.loaders import iter_paths, load_file
+from ingest.loaders import load_file, walk_paths
 from knowledge.embedder import Embedder
 from knowledge.errors import IngestError
 from knowledge.library import Library, VectorRecord, embedding_id, sentence_id
@@ -151,13 +151,13 @@ def ingest_paths(
     results: list[IngestResult] = []
     for p in paths:
         if p.is_dir():
-            files.extend(iter_paths([p]))
+            found, refused = walk_paths([p])
+            files.extend(found)
+            results.extend(_refused(f, reason) for f, reason in refused)
         elif p.exists():
             files.append(p)
         else:
-            name = _source_name(str(p)) or str(p)
-            results.append(IngestResult(source=name, doc_id=doc_id_for(name), status="rejected",
-                                        error="no such file or folder"))
+            results.append(_refused(p, "no such file or folder"))
     with library.writing():
         for i, f in enumerate(files):
             if progress:
@@ -166,6 +166,11 @@ def ingest_paths(
             if progress:
                 progress(f"done {f.name}", i + 1, len(files))
     return IngestReport(documents=results, chunks_total=sum(r.chunks for r in results))
+
+
+def _refused(path: Path, reason: str) -> IngestResult:
+    name = _source_name(str(path)) or str(path)
+    return IngestResult(source=name, doc_id=doc_id_for(name), status="rejected", error=reason)
 
 
 def ingest_bytes(

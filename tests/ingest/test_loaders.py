@@ -12,7 +12,7 @@ import docx
 import pypdf
 import pytest
 
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadedText, iter_paths, load_file
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadedText, iter_paths, load_file, walk_paths
 from knowledge.errors import IngestError
 from tests.support.pdf import make_pdf
 
@@ -332,6 +332,11 @@ def test_iter_paths_walks_sorted_and_skips_hidden_unsupported_and_escaping_links
 
     got = [p.relative_to(root).as_posix() for p in iter_paths([root])]
     assert got == ["a.md", "b.txt", "z.html", "sub/c.pdf", "sub/deeper/d.docx"]
+    _, refused = walk_paths([root])
+    reasons = {p.relative_to(root).as_posix(): why for p, why in refused}
+    assert set(reasons) == {"image.png", "link-out.txt"}
+    assert reasons["image.png"].startswith("unsupported file type '.png'; supported: ")
+    assert "outside the folder" in reasons["link-out.txt"]
 
 
 def test_iter_paths_keeps_named_files_and_drops_duplicates(tmp_path: Path) -> None:

@@ -114,6 +114,43 @@ def test_folders_are_walked(tmp_path: Path, lib: Library, fake_embedder) -> None
     assert sorted(d.source for d in report.documents) == ["a.txt", "b.md"]
 
 
+def test_a_folder_lists_every_file_met(
+    tmp_path: Path, monkeypatch, capsys, fake_embedder
+) -> None:
+    """Unsupported files in a folder are rejected with the supported types, on the console and
+    in the JSON, and the exit code is 1; hidden files and folders are skipped silently."""
+    from ingest import __main__ as cli
+    from ingest.loaders import SUPPORTED_SUFFIXES
+    from knowledge import wiring
+
+    monkeypatch.setattr(wiring, "embedder_from_settings", lambda s: fake_embedder)
+    _write(tmp_path, "page.md", PAGE)
+    _write(tmp_path, "notes.xyz", "Plain words in a kind of file nobody reads.")
+    _write(tmp_path, "sub/README", "no extension")
+    _write(tmp_path, ".hidden.xyz", "x")
+    _write(tmp_path, ".cache/old.txt", "x")
+    store = tmp_path / "cli-store"
+    folder = str(tmp_path / "in")
+
+    assert cli.main([folder, "--store", str(store), "--json"]) == 1
+    docs = {d["source"]: d for d in json.loads(capsys.readouterr().out)["documents"]}
+    assert set(docs) == {"page.md", "notes.xyz", "README"}
+    assert docs["page.md"]["status"] == "added"
+    for name, kind in [("notes.xyz", "'.xyz'"), ("README", "without an extension")]:
+        assert docs[name]["status"] == "rejected"
+        error = docs[name]["error"]
+        assert error.startswith(f"unsupported file type {kind}; supported: ")
+        assert all(s in error for s in SUPPORTED_SUFFIXES) and "\n" not in error
+
+    assert cli.main([folder, "--store", str(store)]) == 1
+    out = capsys.readouterr().out
+    assert "unchanged page.md" in out
+    assert [ln for ln in out.splitlines() if "notes.xyz" in ln] == [
+        f"rejected  notes.xyz: {docs['notes.xyz']['error']}"
+    ]
+    assert "hidden" not in out and "old.txt" not in out
+
+
 def test_upload_name_cannot_escape(lib: Library, fake_embedder) -> None:
     result = ingest_bytes("../../evil.txt", PAGE.encode(), lib, fake_embedder)
     assert result.status == "added" and result.source == "evil.txt"
