@@ -98,6 +98,21 @@ def server(seed_path: Path, tmp_path: Path) -> Iterator[str]:
         stop_process(proc)
 
 
+def _settled_count(locator: object, page: object, timeout_s: float = 30.0) -> int:
+    """How many elements ``locator`` finds once the number has stopped growing (the same
+    for 1.5 s): the chat message is drawn element by element."""
+    deadline = time.monotonic() + timeout_s
+    last, same_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        n = locator.count()  # type: ignore[attr-defined]
+        if n != last:
+            last, same_since = n, time.monotonic()
+        elif time.monotonic() - same_since >= 1.5:
+            break
+        page.wait_for_timeout(250)  # type: ignore[attr-defined]
+    return last
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
@@ -139,19 +154,24 @@ def test_spanish_claim_question_and_upload_in_chromium(
             print(f"question-to-rendered-answer: {elapsed * 1000:.0f} ms")
 
             # Open the citations: one quote is the seed's exclusion sentence naming 52341.
+            # The badge is drawn before the citation expanders under load: wait for what is
+            # asserted (Playwright's expect retries until its timeout), never for a neighbour.
             expanders = answer.locator('[data-testid="stExpander"] summary')
-            assert expanders.count() >= 1
-            for i in range(expanders.count()):
+            playwright.expect(expanders.first).to_be_visible(timeout=60_000)
+            for i in range(_settled_count(expanders, page)):
                 expanders.nth(i).click()
+            details = answer.locator('[data-testid="stExpanderDetails"]')
+            playwright.expect(details.last).to_be_visible(timeout=30_000)
+            seed = _squash(seed_text)
+            exclusion = answer.locator('[data-testid="stExpanderDetails"]').filter(
+                has_text="52341")
+            playwright.expect(exclusion.first).to_be_visible(timeout=30_000)
             quotes = [_squash(q) for q in answer.locator(
                 '[data-testid="stExpander"] [data-testid="stMarkdownContainer"] span'
                 '[class*="Background"], [data-testid="stExpander"] mark').all_inner_texts()]
             if not quotes:  # highlight element not found by class: take the expander bodies
-                quotes = [_squash(t) for t in answer.locator(
-                    '[data-testid="stExpanderDetails"]').all_inner_texts()]
-            seed = _squash(seed_text)
-            exclusion = [q for q in quotes if "52341" in q and q in seed]
-            assert exclusion, quotes
+                quotes = [_squash(t) for t in details.all_inner_texts()]
+            assert [q for q in quotes if "52341" in q and q in seed], quotes
             assert answer.locator("a, img, script").count() == 0
 
             # Upload a small file through the sidebar's file input and see its result.
