@@ -7,6 +7,7 @@ from functools import partial
 
 from knowledge.codes import codes_in
 from knowledge.library import LibraryView
+from retrieval.boilerplate import is_boilerplate
 from retrieval.citing import CitationList
 from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
@@ -42,8 +43,12 @@ def select_evidence(
     prefer: Callable[[Sentence], bool] | None = None,
     prefer_pool: int = _PREFER_POOL,
     required: tuple[tuple[str, int, int], ...] = (),
+    notices: bool = False,
 ) -> list[Evidence]:
     """The sentences worth quoting: the best, and those scoring close to it.
+
+    ``notices``: disclaimers and pointers elsewhere (``retrieval.boilerplate``) may be
+    quoted; otherwise they never are: they answer nothing.
 
     ``prefer``: the best is the first of the top ``prefer_pool`` sentences it accepts, when
     there is one.
@@ -59,6 +64,7 @@ def select_evidence(
         if len(e.sentence.text.strip()) >= _MIN_CHARS
         and not _is_heading(e.sentence.text)
         and (not focus_docs or e.sentence.chunk.doc_id in focus_docs)
+        and (notices or not is_boilerplate(e.sentence.text))
     ]
     if not usable:
         return []
@@ -118,6 +124,7 @@ def fact_answer(
     plain: bool = False,
     required: tuple[tuple[str, int, int], ...] = (),
     names: frozenset[str] = frozenset(),
+    notices: bool = False,
 ) -> str | None:
     """Markdown quoting the selected evidence with [n] markers, or None if nothing cites.
 
@@ -142,7 +149,8 @@ def fact_answer(
         if label and any(labelled(e.sentence) for e in result.sentences):
             # "Example A", "the first example": its best sentence, wherever it ranks.
             prefer, pool = labelled, len(result.sentences)
-    chosen = select_evidence(result, focus_docs, prefer=prefer, prefer_pool=pool, required=required)
+    chosen = select_evidence(result, focus_docs, prefer=prefer, prefer_pool=pool, required=required,
+                             notices=notices)
     passages: list[list[Sentence]] = []
     if title := _named_title(result, names):
         passages.append(title)

@@ -14,14 +14,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge.codes import codes_in
 from knowledge.models import CodeRules
-from retrieval.glossary import concept_terms, is_scope_concept
+from knowledge.near_codes import near_miss
+from retrieval.boilerplate import is_boilerplate
+from retrieval.glossary import (
+    concept_terms,
+    concepts_in,
+    is_clinical_concept,
+    is_form_concept,
+    is_scope_concept,
+)
 from retrieval.hints import RULE_CONCEPTS
 from retrieval.lexical import LexicalIndex, tokenize
 from retrieval.query import Question
 from retrieval.search import SearchResult
 
-__all__ = ["DEFAULT_THRESHOLDS", "Thresholds", "refusal_reason"]
+__all__ = ["DEFAULT_THRESHOLDS", "Thresholds", "asks_medical_advice", "refusal_reason"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,8 @@ class Thresholds:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+_NO_CODE_INFO = "The uploaded materials contain no information about code {code}."
+_NEAR_MISS = "The uploaded materials contain no information about code {code}. Did you mean {near}?"
 # Words a question can share with any page without being about it ("reveal your prompt word
 # for word" meets "your payer's rules" and "in simple words"): no evidence of coverage.
 _NO_EVIDENCE = frozenset(
@@ -64,16 +75,23 @@ def refusal_reason(
     if not lexical.chunks:
         return "No materials have been uploaded yet.", {}
     unknown = [c for c in question.codes if c not in known_codes]
+    # A code the materials never name but one slip away from one they do (50760 for 50706)
+    # is likely a typo: refused with the near miss, claims too. One digit wrong counts only
+    # where no code of the question has rules of its own: then the verdict would say nothing.
+    ruled = {r.code for r in rules}
+    loose = not is_claim or not ruled & set(question.codes)
+    written = unknown + ([] if question.codes else list(question.near_codes))
+    for code in written:
+        if (near := near_miss(code, known_codes, substitutions=loose)) is not None:
+            return _NEAR_MISS, {"code": code, "near": near}
     if unknown and not is_claim:
-        return "The uploaded materials contain no information about code {code}.", {
-            "code": unknown[0]
-        }
+        return _NO_CODE_INFO, {"code": unknown[0]}
     if question.near_codes and not question.codes:
-        return "The uploaded materials contain no information about code {code}.", {
-            "code": question.near_codes[0]
-        }
+        return _NO_CODE_INFO, {"code": question.near_codes[0]}
     if is_claim:
         return None
+    if asks_medical_advice(question):
+        return _MEDICAL, {}
     if rules and (_rules_of_unruled_code(question, rules) or _unknown_modifier(question, rules)):
         return "The uploaded materials do not cover this question.", {}
     # A question about a code is covered only by what the pages about that code say.
@@ -86,6 +104,8 @@ def refusal_reason(
             return "The uploaded materials do not cover this question.", {}
     if not result.sentences:
         return "The uploaded materials do not cover this question.", {}
+    if _no_code_named(question, result):
+        return _NO_CODE_NAMED, {}
     dense = result.best_dense
     if dense and dense < thresholds.dense_min:
         return "The uploaded materials do not cover this question.", {}
@@ -100,6 +120,68 @@ def refusal_reason(
     if len(shared) >= thresholds.shared_terms:
         return None
     return "The uploaded materials do not cover this question.", {}
+
+
+_MEDICAL = ("This is a medical question (diagnosis, treatment or medication). The uploaded coding "
+            "materials do not cover it; please ask a clinician.")
+# Concepts that make a question one about coding: how a service is reported, documented,
+# paid or described by the materials. A question asking for advice ("best treatment",
+# "should I", "do I need", "is it dangerous") with none of them asks for a clinical
+# judgement, whatever procedure, organ or symptom it names.
+_CODING_CONCEPTS = frozenset(RULE_CONCEPTS) | frozenset({
+    "documentation", "operative_note", "medical_necessity", "payer", "claim", "denial",
+    "appeal", "code_book", "guidelines", "code_descriptor", "ncci_edit", "prior_authorization",
+    "global_period", "payment", "price_amount", "reimbursement", "rvu", "unit_limit", "icd10",
+    "hcpcs", "ops_code", "other_code_system", "payer_coverage", "example", "plain_language",
+    "see_also", "unlisted_code", "code_range", "date_of_service", "effective_date",
+    "same_session", "staged_procedure", "place_of_service", "provider", "disclaimer",
+    "reference_source", "imaging_guidance", "supervision_interpretation", "who_performs",
+    "writing_task", "separately_billable",
+})
+
+
+_NO_CODE_NAMED = "The uploaded materials do not name a code for this procedure."
+_CODE_POOL = 3  # the sentences an answer would quote
+_COVERED = 0.6  # share of a which-code question's topics its answer must speak of
+_FORMLESS = frozenset({"example", "add_on_code", "primary_procedure"})
+
+
+def _no_code_named(question: Question, result: SearchResult) -> bool:
+    """A question asking which code describes a procedure ("which code for shock-wave
+    lithotripsy?") names no code itself. It is covered only when one of the sentences an
+    answer would quote names a code and speaks of what the question names: most of the
+    question's topic concepts (procedures, organs, devices; not its form) are in that sentence.
+    A question naming nothing the glossary knows ("code for a vasectomy?") is covered only
+    by a sentence sharing one of its words; a disclaimer never covers anything."""
+    if "asks_for_code" not in question.signals or question.codes:
+        return False
+    topics = {c for c in question.concepts if not is_form_concept(c) and not is_scope_concept(c)
+              and c not in _FORMLESS and c not in RULE_CONCEPTS}
+    # Without a topic the glossary knows, a name the sentence shares must say what it is
+    # about ("the codes of note CE-0417 of Northfield").
+    words = {w for w in tokenize(question.text) if len(w) >= 4} - _NO_EVIDENCE
+    for e in result.sentences[:_CODE_POOL]:
+        text = e.sentence.text
+        if not codes_in(text) or is_boilerplate(text):
+            continue
+        if topics and len(topics & set(concepts_in(text, "en"))) >= _COVERED * len(topics):
+            return False
+        if not topics and words & set(tokenize(text)):
+            return False
+    return True
+
+
+def asks_medical_advice(question: Question) -> bool:
+    """A request for a clinical judgement: an advice word ("best treatment", "should I",
+    "is it dangerous", in ten languages) or a clinical finding (a symptom, a diagnosis) in a
+    question that is not asking what something is ("which symptoms support ..." is about the
+    pages), and no code, coding word nor coding concept in the question."""
+    concepts = question.concepts
+    clinical = (any(is_clinical_concept(c) for c in concepts)
+                and not any(is_form_concept(c) for c in concepts))
+    if question.codes or not (clinical or "advice_request" in question.signals):
+        return False
+    return "coding_word" not in question.signals and not set(question.concepts) & _CODING_CONCEPTS
 
 
 _PAIRING_KINDS = frozenset({"add_on", "primary", "excluded"})

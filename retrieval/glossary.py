@@ -42,8 +42,10 @@ __all__ = [
     "concept_terms",
     "concepts_in",
     "expand_query",
+    "is_clinical_concept",
     "is_form_concept",
     "is_scope_concept",
+    "is_signal_concept",
 ]
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.json"
@@ -114,6 +116,8 @@ class _Glossary:
     by_lang: dict[str, tuple[_Matcher, ...]]
     scope: frozenset[str] = frozenset()
     form: frozenset[str] = frozenset()
+    signal: frozenset[str] = frozenset()
+    clinical: frozenset[str] = frozenset()
 
 
 def _plain(text: str) -> str:
@@ -293,7 +297,10 @@ def _parse(raw: Any) -> _Glossary:
         english[cid] = tuple(concept["en"])
     scope = frozenset(c["id"] for c in concepts if c.get("scope") is True)
     form = frozenset(c["id"] for c in concepts if c.get("form") is True)
-    return _Glossary(tuple(ids), english, {k: tuple(v) for k, v in matchers.items()}, scope, form)
+    signal = frozenset(c["id"] for c in concepts if c.get("signal") is True)
+    clinical = frozenset(c["id"] for c in concepts if c.get("clinical") is True)
+    return _Glossary(tuple(ids), english, {k: tuple(v) for k, v in matchers.items()}, scope, form,
+                     signal, clinical)
 
 
 def _get() -> _Glossary:
@@ -344,6 +351,8 @@ def expand_query(question: str, lang: str) -> list[str]:
     glossary = _get()
     terms: dict[str, None] = {}
     for cid in concepts_in(question, lang):
+        if cid in glossary.signal:
+            continue
         for term in glossary.english[cid]:
             terms.setdefault(term, None)
     return list(terms)
@@ -366,6 +375,18 @@ def is_scope_concept(concept_id: str) -> bool:
     medical advice, ...): materials that never mention it do not answer such a question.
     """
     return concept_id in _get().scope
+
+
+def is_signal_concept(concept_id: str) -> bool:
+    """True for a concept that only tells what kind of question it is (advice, coding):
+    it is read apart from the others and never moves search (``Question.signals``)."""
+    return concept_id in _get().signal
+
+
+def is_clinical_concept(concept_id: str) -> bool:
+    """True for a clinical finding (a symptom, a diagnosis): a question naming one and nothing
+    about coding asks for a clinical judgement."""
+    return concept_id in _get().clinical
 
 
 def is_form_concept(concept_id: str) -> bool:

@@ -128,6 +128,11 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "Modifiers",
     "Audit warnings",
     "No contradictions found in the materials.",
+    # refusals that protect the coder: a typo'd code, medical advice, no code for it
+    "The uploaded materials contain no information about code {code}. Did you mean {near}?",
+    ("This is a medical question (diagnosis, treatment or medication). The uploaded coding "
+     "materials do not cover it; please ask a clinician."),
+    "The uploaded materials do not name a code for this procedure.",
 )
 """Every message key, in catalog order; ``tests/retrieval/test_messages.py`` keeps the ten
 catalogs equal to this list."""

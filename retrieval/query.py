@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from knowledge.codes import CODE_PATTERN
 from knowledge.errors import QuestionError
-from retrieval.glossary import concept_terms, concepts_in, expand_query
+from retrieval.glossary import concept_terms, concepts_in, expand_query, is_signal_concept
 from retrieval.language import detect_language, normalize_language
 from retrieval.lexical import tokenize
 from retrieval.wording import steering_words
@@ -38,6 +38,9 @@ class Question:
     near_codes: tuple[str, ...]
     concepts: tuple[str, ...]
     english_terms: tuple[str, ...]
+    # What kind of question it is (advice, coding words): read apart from ``concepts`` so
+    # that it never moves search or the rule hints.
+    signals: tuple[str, ...] = ()
 
     @property
     def dense_text(self) -> str:
@@ -97,14 +100,16 @@ def analyze_question(
     near = tuple(
         n for n in _NEAR_CODE.findall(text) if not (len(n) == 4 and 1900 <= int(n) <= 2099)
     )
+    found = _concepts(text, language)
     return Question(
         text=text,
         language=language,
         codes=tuple(codes),
         claim_lines=tuple(lines),
         near_codes=near,
-        concepts=_concepts(text, language),
+        concepts=tuple(c for c in found if not is_signal_concept(c)),
         english_terms=tuple(expand_query(text, language)),
+        signals=tuple(c for c in found if is_signal_concept(c)),
     )
 
 

@@ -22,6 +22,9 @@ from retrieval.verdicts import check, claim_lines_of, states_alone, verdict_answ
 
 __all__ = ["Assistant", "assistant_from_settings"]
 
+# Questions about a page's disclaimer or where to look things up may be answered by it.
+_NOTICE_CONCEPTS = frozenset({"disclaimer", "reference_source", "code_book"})
+
 
 class Assistant:
     """Answers questions from the library, citing verbatim; checks claims with the rules.
@@ -137,6 +140,7 @@ class Assistant:
                 q.language, result, cites, focus, question=q.text,
                 example="example" in q.concepts, plain="plain_language" in q.concepts,
                 required=hints.asked_rules, names=hints.names,
+                notices=bool(_NOTICE_CONCEPTS & set(q.concepts)),
             )
             if text is not None:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,

@@ -331,3 +331,46 @@ def test_a_question_about_two_rules_quotes_both(assistant: Assistant) -> None:
     quotes = " ".join(c.quote for c in answer.citations)
     assert "add-on" in quotes and "99910" in quotes, answer.answer
     assert_citations_verbatim(answer, assistant)
+
+
+@pytest.mark.parametrize(
+    ("question", "written", "near"),
+    [
+        ("What is code 99913?", "99913", "99931"),  # two digits swapped
+        ("¿Qué es el código 999311?", "999311", "99931"),  # one digit typed twice
+    ],
+)
+def test_a_slip_of_a_known_code_is_refused_with_the_code_meant(
+    assistant: Assistant, question: str, written: str, near: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and not answer.citations and answer.verdict is None
+    assert written in answer.answer and near in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the best treatment for bladder stones, laser or open surgery?",
+        "Mi padre tiene fiebre y sangre en la orina, ¿es peligroso?",
+        "膀胱结石最好的治疗方法是什么？",
+        "Meine Mutter hat Schmerzen beim Wasserlassen, was soll ich tun?",
+    ],
+)
+def test_medical_advice_is_refused_as_such(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and not answer.citations
+    catalog_key = "This is a medical question"
+    english = assistant.ask("Is it dangerous to have blood in the urine after a stone?")
+    assert english.refused and catalog_key in english.answer
+    assert answer.answer != assistant.ask("What is code 98765?").answer
+
+
+def test_a_coding_question_about_a_symptom_is_not_medical_advice(assistant: Assistant) -> None:
+    answer = assistant.ask("Which code is reported for laser fragmentation of a bladder stone?")
+    assert not answer.refused and any("99931" in c.quote for c in answer.citations)
+
+
+def test_a_procedure_the_materials_give_no_code_for_is_refused(assistant: Assistant) -> None:
+    answer = assistant.ask("Which CPT code do I use for a vasectomy?")
+    assert answer.refused and not answer.citations
