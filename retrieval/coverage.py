@@ -64,8 +64,13 @@ def refusal_reason(
     focus_docs: frozenset[str] = frozenset(),
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     rules: Sequence[CodeRules] = (),
+    names: frozenset[str] = frozenset(),
 ) -> tuple[str, dict[str, str]] | None:
     """A refusal message key and its parameters, or None when the materials cover it.
+
+    ``names``: words of the question that name one document (a clinic, a payer, a policy):
+    a question about what a named document says is no request for medical advice, and its
+    answer may name a code without naming the procedure again.
 
     ``rules`` (the library's merged rules) let two rule questions be refused: one about the
     pairing rules of a code the materials only name in passing ("is 99940 an add-on code?"
@@ -76,13 +81,11 @@ def refusal_reason(
         return "No materials have been uploaded yet.", {}
     unknown = [c for c in question.codes if c not in known_codes]
     # A code the materials never name but one slip away from one they do (50760 for 50706)
-    # is likely a typo: refused with the near miss, claims too. One digit wrong counts only
-    # where no code of the question has rules of its own: then the verdict would say nothing.
-    ruled = {r.code for r in rules}
-    loose = not is_claim or not ruled & set(question.codes)
+    # is likely a typo: refused with the near miss. A claim is not: its checker says what the
+    # rules say of its codes (``unknown`` when they say nothing).
     written = unknown + ([] if question.codes else list(question.near_codes))
-    for code in written:
-        if (near := near_miss(code, known_codes, substitutions=loose)) is not None:
+    for code in [] if is_claim else written:
+        if (near := near_miss(code, known_codes, substitutions=True)) is not None:
             return _NEAR_MISS, {"code": code, "near": near}
     if unknown and not is_claim:
         return _NO_CODE_INFO, {"code": unknown[0]}
@@ -90,7 +93,7 @@ def refusal_reason(
         return _NO_CODE_INFO, {"code": question.near_codes[0]}
     if is_claim:
         return None
-    if asks_medical_advice(question):
+    if not names and asks_medical_advice(question):
         return _MEDICAL, {}
     if rules and (_rules_of_unruled_code(question, rules) or _unknown_modifier(question, rules)):
         return "The uploaded materials do not cover this question.", {}
@@ -104,7 +107,7 @@ def refusal_reason(
             return "The uploaded materials do not cover this question.", {}
     if not result.sentences:
         return "The uploaded materials do not cover this question.", {}
-    if _no_code_named(question, result):
+    if not names and _no_code_named(question, result):  # a named document's own example
         return _NO_CODE_NAMED, {}
     dense = result.best_dense
     if dense and dense < thresholds.dense_min:

@@ -374,3 +374,16 @@ def test_a_coding_question_about_a_symptom_is_not_medical_advice(assistant: Assi
 def test_a_procedure_the_materials_give_no_code_for_is_refused(assistant: Assistant) -> None:
     answer = assistant.ask("Which CPT code do I use for a vasectomy?")
     assert answer.refused and not answer.citations
+
+
+def test_a_claim_with_a_code_one_slip_away_is_checked_not_refused(assistant: Assistant) -> None:
+    # The checker says what the rules say of the codes on a claim; a typo hint is for facts.
+    answer = assistant.ask("Can 99913 be billed with 99910?")
+    assert not answer.refused and answer.verdict is not None
+
+
+def test_a_question_about_what_a_named_document_says_is_no_medical_advice(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Per the Northfield note, is it dangerous to skip the cystoscopy code?")
+    assert "clinician" not in answer.answer
