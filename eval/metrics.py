@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -51,8 +52,9 @@ _SPACE = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
-    """Case fold and collapse whitespace runs to one space (the contract's folding)."""
-    return _SPACE.sub(" ", text.casefold()).strip()
+    """Compatibility forms (NFKC), case and whitespace runs folded: the contract's folding, with a
+    PDF's "ﬁ" read as "fi"."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
 def is_relevant(text: str, evidence: Sequence[str]) -> bool:

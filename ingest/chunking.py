@@ -20,6 +20,12 @@ Rules, in order of priority:
    of the previous chunk, as many as fit in ``overlap`` (never the whole previous chunk). So
    no chunk grows past ``chunk_size``, except a single word longer than it.
 
+7. ``structure`` (``ingest.structure.Rendered``): when a loader knows the document's
+   headings, they alone are headings (rule 5; a short table row or list line is no heading),
+   and each chunk's ``meta["section"]`` is the heading path in effect at its end
+   ("Payment rules > Knee arthroscopy"): chunks follow sections, and search reads each unit
+   with its section.
+
 Chunk ids hash (doc_id, position, text, meta) so the same content gets the same id.
 """
 
@@ -32,6 +38,7 @@ import json
 import re
 from typing import NamedTuple
 
+from ingest.structure import PATH_SEPARATOR, Rendered
 from knowledge.models import Chunk, MetaValue
 from knowledge.sentences import paragraph_spans, split_sentences
 
@@ -53,7 +60,13 @@ class _Piece(NamedTuple):
 
 
 def chunk_document(
-    doc_id: str, source: str, text: str, *, chunk_size: int = 700, overlap: int = 0
+    doc_id: str,
+    source: str,
+    text: str,
+    *,
+    chunk_size: int = 700,
+    overlap: int = 0,
+    structure: Rendered | None = None,
 ) -> list[Chunk]:
     """Chunks of ``text`` in reading order, ``position`` 0..n-1 (see the module docstring).
 
@@ -67,7 +80,8 @@ def chunk_document(
     sentences = split_sentences(text)
     # Leave room for the repeated sentences, so that chunks still fit in chunk_size.
     budget = chunk_size - overlap
-    spans = _merge(_pieces(text, sentences, budget), budget)
+    headings = frozenset(structure.headings) if structure is not None else None
+    spans = _merge(_pieces(text, sentences, budget, headings), budget)
     if overlap:
         spans = _with_overlap(spans, sentences, chunk_size, overlap)
     starts = [s for s, _ in sentences]
@@ -78,6 +92,8 @@ def chunk_document(
         # sentences touching [start, end): those ending after start and starting before end
         n_sentences = bisect.bisect_left(starts, end) - bisect.bisect_right(ends, start)
         meta: dict[str, MetaValue] = {"sentences": max(n_sentences, 0)}
+        if structure is not None and (path := structure.path_at(max(start, end - 1))):
+            meta["section"] = PATH_SEPARATOR.join(path)
         chunks.append(
             Chunk(
                 chunk_id=chunk_id_for(doc_id, position, body, meta),
@@ -110,15 +126,21 @@ def _is_heading(par: str) -> bool:
     return len(par.split()) <= _HEADING_MAX_WORDS and not par.endswith(_SENTENCE_END)
 
 
-def _pieces(text: str, sentences: list[Span], size: int) -> list[_Piece]:
-    """Whole paragraphs that fit, else their sentences, else words; skip pieces with no word."""
+def _pieces(
+    text: str, sentences: list[Span], size: int, headings: frozenset[Span] | None = None
+) -> list[_Piece]:
+    """Whole paragraphs that fit, else their sentences, else words; skip pieces with no word.
+    ``headings``: the heading spans when the loader knows them (else a heading is guessed)."""
     starts = [s for s, _ in sentences]
     out: list[_Piece] = []
     for p_start, p_end in paragraph_spans(text):
         if not _WORD.search(text, p_start, p_end):
             continue  # a rule line such as "***" or "---" is not worth a chunk
         if p_end - p_start <= size:
-            heading = _is_heading(text[p_start:p_end])
+            heading = (
+                (p_start, p_end) in headings if headings is not None
+                else _is_heading(text[p_start:p_end])
+            )
             out.append(_Piece(p_start, p_end, heading, heading))
             continue
         i = bisect.bisect_left(starts, p_start)

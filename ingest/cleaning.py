@@ -2,7 +2,8 @@
 
 What changes: line endings become ``\\n``; control and invisible characters (bidi overrides
 too) go (tabs and newlines stay); odd spaces (no-break, thin, ideographic) become plain
-spaces; text is NFC; each line is trimmed and runs of spaces/tabs inside it become one
+spaces; text is NFKC (ligatures such as "ﬁ" become "fi", no-break spaces plain spaces);
+each line is trimmed and runs of spaces/tabs inside it become one
 space; two or more blank lines become one.
 
 What never changes: the words. Glued sentences (``interpretation.This``) stay glued, because
@@ -20,7 +21,11 @@ A line is dropped as boilerplate when it is one of (rules are generic; no page i
   access.``; a line that also states a fact in a sentence of its own is kept);
 - a cookie or copyright footer on a short line;
 - a marketing tagline: at most five words, no digits, with a slogan verb
-  (``Discover what matters.``).
+  (``Discover what matters.``);
+- a breadcrumb trail: three or more short steps joined by ``>``, ``›`` or ``»``
+  (``Home › CPT Codes › Surgery › 50706``), most of them words;
+- a login prompt or a metered-access notice on a short line (``Sign in to see
+  contract-specific rates``, ``3 free page views remaining``).
 
 A title such as ``2025 CPT code 50706`` has none of these marks and is kept.
 """
@@ -92,6 +97,17 @@ _VERSION = re.compile(
     r"(?:v\.?\s?|version\s+|ver\.\s?)\d+(?:\.\d+)*(?:\s+(?:beta|alpha|preview))?"
     r"|(?:beta|alpha|preview)\s+\d+(?:\.\d+)+"
 )
+_CRUMB_SEP = re.compile(r"\s+>\s+|\s*[›»]\s*")
+_LOGIN = re.compile(
+    r"\b(?:sign|log)\s?(?:in|on)\b.{0,40}\b(?:to|for)\s+(?:see|view|read|access|unlock|continue|"
+    r"download|get)\b|\b(?:members?|subscribers?|provider) (?:login|sign[- ]in)\b|"
+    r"\bsubscribe to (?:see|view|read|unlock|access)\b"
+)
+_METER = re.compile(
+    r"\b(?:page ?views?|free (?:views?|lookups?|articles?|pages?)|lookups?|views?|articles?)"
+    r"\s+(?:remaining|left)\b|\byou have (?:\d+|one|two|three) (?:free )?(?:page )?"
+    r"(?:views?|lookups?|articles?)\b"
+)
 _SLOGAN = re.compile(r"\b(?:discover|explore|unlock|empower|reimagine|elevate|transform)\b")
 
 
@@ -102,7 +118,7 @@ def clean_text(text: str) -> str:
     text = text.translate(_INVISIBLE)
     text = _CONTROL.sub("", text)
     text = _ODD_SPACE.sub(" ", text)  # no-break, thin and ideographic spaces
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFKC", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     kept = [line for line in lines if not is_boilerplate_line(line)]
     return _BLANKS.sub("\n\n", "\n".join(kept)).strip("\n")
@@ -127,8 +143,20 @@ def is_boilerplate_line(line: str) -> bool:
         return True
     if len(words) <= 40 and (_COOKIE.search(folded) or _COPYRIGHT.search(folded)):
         return True
+    if len(words) <= 30 and (_LOGIN.search(folded) or _METER.search(folded)):
+        return True
+    if not ends_sentence and _is_breadcrumb(line):
+        return True
     return len(words) <= 5 and not any(c.isdigit() for c in folded) and bool(
         _SLOGAN.search(folded)
+    )
+
+
+def _is_breadcrumb(line: str) -> bool:
+    steps = [p for p in _CRUMB_SEP.split(line) if p.strip()]
+    wordy = sum(not any(ch.isdigit() for ch in p) for p in steps)
+    return len(steps) >= 3 and wordy >= 2 and all(len(p.split()) <= 6 for p in steps) and (
+        len(line) <= 200
     )
 
 

@@ -16,7 +16,9 @@ from typing import NamedTuple
 import trafilatura
 from lxml import etree
 
-__all__ = ["HtmlText", "extract_html_text"]
+from ingest.structure import Block, blocks_from_plain_text, guess_header
+
+__all__ = ["HtmlBlocks", "HtmlText", "extract_html_text", "html_blocks"]
 
 # Pruned before trafilatura reads a page: on short pages it would keep an iframe's fallback
 # text (and a script is never material).
@@ -31,13 +33,88 @@ class HtmlText(NamedTuple):
     title: str
 
 
-def extract_html_text(html: str) -> HtmlText:
-    """The main text of ``html`` (blocks joined by blank lines) and its title."""
-    doc = trafilatura.bare_extraction(
+class HtmlBlocks(NamedTuple):
+    """The blocks of one HTML page (``ingest.structure``) and its title."""
+
+    blocks: list[Block]
+    title: str
+
+
+def html_blocks(html: str) -> HtmlBlocks:
+    """The main content of ``html`` as blocks: trafilatura's headings (with their level),
+    paragraphs, lists (nested) and tables (header cells kept apart from body rows)."""
+    doc = _extract(html)
+    blocks = _structure(doc.body) if doc is not None and doc.body is not None else []
+    title = (doc.title if doc is not None else None) or ""
+    site = (doc.sitename if doc is not None else None) or ""
+    if title and site and site.casefold() not in title.casefold():
+        title = f"{title} | {site}"  # a question may name the site as its source
+    if not blocks or not title:
+        fallback = _HtmlText()
+        fallback.feed(html)
+        fallback.close()
+        blocks = blocks or blocks_from_plain_text(fallback.text())
+        title = title or fallback.title()
+    return HtmlBlocks(blocks, title.strip())
+
+
+def _extract(html: str):  # trafilatura's Document, or None
+    return trafilatura.bare_extraction(
         html, favor_recall=True, include_comments=False, include_tables=True,
         include_formatting=False, include_links=False, include_images=False, with_metadata=True,
         prune_xpath=_HTML_PRUNE,
     )
+
+
+def _structure(body: etree._Element) -> list[Block]:
+    out: list[Block] = []
+    for el in body:
+        if el.tag == "head":
+            rend = str(el.get("rend") or "h2")
+            level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
+            out.append(Block("heading", _inline(el), level=level))
+        elif el.tag == "list":
+            out.extend(_list_items(el, 0))
+        elif el.tag == "table":
+            out.append(_table(el))
+        else:
+            out.append(Block("paragraph", _inline(el)))
+    return out
+
+
+def _list_items(lst: etree._Element, depth: int) -> list[Block]:
+    out: list[Block] = []
+    ordered = str(lst.get("rend") or "") == "ol"
+    for n, item in enumerate(lst.findall("item"), start=1):
+        nested = item.findall("list")
+        for sub in nested:
+            item.remove(sub)
+        text = _inline(item)
+        if text:
+            out.append(Block("item", text, level=depth, marker=f"{n}." if ordered else "-"))
+        for sub in nested:
+            out.extend(_list_items(sub, depth + 1))
+    return out
+
+
+def _table(table: etree._Element) -> Block:
+    header: tuple[str, ...] = ()
+    rows: list[tuple[str, ...]] = []
+    for row in table.iter("row"):
+        cells = row.findall("cell")
+        values = tuple(_inline(c) for c in cells)
+        if not header and not rows and cells and all(c.get("role") == "head" for c in cells):
+            header = values
+        else:
+            rows.append(values)
+    if not header:
+        header, rows = guess_header(rows)
+    return Block("table", header=header, rows=tuple(rows))
+
+
+def extract_html_text(html: str) -> HtmlText:
+    """The main text of ``html`` (blocks joined by blank lines) and its title."""
+    doc = _extract(html)
     blocks = _tree_blocks(doc.body) if doc is not None and doc.body is not None else []
     text = "\n\n".join(blocks)
     title = (doc.title if doc is not None else None) or ""

@@ -1,4 +1,6 @@
-"""Read a file from disk into plain text: txt, md, html, pdf and docx. The only file I/O of ingest.
+"""Read a file from disk into its structured text: txt, md, html, pdf and docx. The only file
+I/O of ingest. Every format is read into ``ingest.structure`` blocks (headings, paragraphs, list
+items, tables) and rendered into the text that is stored, with its heading marks.
 
 Every refusal is an ``IngestError(path, reason)`` whose reason is one line that says how to fix
 it. Limits are checked before parsing (size), and again on the extracted text (characters).
@@ -10,14 +12,17 @@ Decisions:
   (short Western text fools the detector; Central European cp1250 text loses), and mostly-valid UTF-8 with a
   few broken bytes stays UTF-8 (U+FFFD for the broken bytes). NUL bytes, or more than 5 %
   control or undecodable characters, mean a binary file and are refused.
+- Markdown: ``ingest.markdown_blocks`` (markdown-it-py); plain text: blank-line paragraphs,
+  short title-like lines as headings (``ingest.structure.blocks_from_plain_text``).
 - HTML: decoded like text, but a ``<meta charset>`` in the first 4 KB is tried before UTF-8;
-  the text and title come from ``ingest.html_text`` (trafilatura, with a plain ``html.parser``
-  fallback).
+  the blocks and title come from ``ingest.html_text`` (trafilatura, with a plain
+  ``html.parser`` fallback).
 - PDF: pypdf. A PDF encrypted with an empty user password (only permissions set) opens in
   every viewer, so it is read; any other encrypted PDF is refused. A file without the
   ``%%EOF`` marker near its end is refused as truncated, even if pypdf could recover a part.
-- DOCX: the zip is inspected before python-docx opens it (zip-bomb guard); body paragraphs
-  and table rows (cells joined by `` | ``) are read in document order; headers, footers and
+  Running headers, footers and page numbers go, broken words are joined (``ingest.pdf_text``).
+- DOCX: the zip is inspected before python-docx opens it (zip-bomb guard); headings, list
+  items and tables are read in document order (``ingest.docx_blocks``); headers, footers and
   comments are not.
 """
 
@@ -35,14 +40,18 @@ from typing import NamedTuple
 
 import charset_normalizer
 import docx
+import pdfplumber
 import pypdf
 from docx.opc.exceptions import PackageNotFoundError
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from lxml import etree
 from pypdf.errors import DependencyError, PyPdfError
 
-from ingest.html_text import extract_html_text
+from ingest.docx_blocks import docx_blocks
+from ingest.html_text import html_blocks
+from ingest.markdown_blocks import markdown_blocks
+from ingest.pdf_blocks import pdf_blocks
+from ingest.pdf_text import clean_pdf_pages
+from ingest.structure import Block, Rendered, blocks_from_plain_text, render
 from knowledge.errors import IngestError
 
 __all__ = [
@@ -67,7 +76,6 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
 )
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # pypdf raises more than its own errors on broken files.
 _PDF_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError,
                AssertionError, OSError, RecursionError, zlib.error)
@@ -75,11 +83,17 @@ _DOCX_ERRORS = (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, 
 
 
 class LoadedText(NamedTuple):
-    """Text extracted from one file, before cleaning."""
+    """Text extracted from one file: ``structure.text`` cleaned, with its heading marks."""
 
     text: str
     media_type: str
     title: str
+    structure: Rendered | None = None
+
+
+def _loaded(blocks: list[Block], media_type: str, title: str) -> LoadedText:
+    rendered = render(blocks, title)
+    return LoadedText(rendered.text, media_type, rendered.title, rendered)
 
 
 def load_file(path: Path, *, max_bytes: int, max_chars: int) -> LoadedText:
@@ -114,16 +128,23 @@ def load_file(path: Path, *, max_bytes: int, max_chars: int) -> LoadedText:
         loaded = _load_html(path, raw)
     else:
         text = _decode_text(path, raw)
-        heading = _MD_HEADING.search(text)
-        media = "text/plain" if suffix == ".txt" else "text/markdown"
-        loaded = LoadedText(text, media, heading.group(1) if heading else "")
+        _check_chars(path, len(text), max_chars)
+        if suffix == ".txt":
+            loaded = _loaded(blocks_from_plain_text(text), "text/plain", "")
+        else:
+            md = markdown_blocks(text)
+            loaded = _loaded(md.blocks, "text/markdown", md.title)
     if not loaded.text.strip():
         hint = " (a scanned PDF needs OCR first)" if suffix == ".pdf" else ""
         raise IngestError(path, f"no text could be extracted{hint}")
-    if len(loaded.text) > max_chars:
-        raise IngestError(path, f"extracted text has {len(loaded.text):,} characters, over the "
-                          f"{max_chars:,} limit; raise CPTCITE_MAX_TEXT_CHARS or split the file")
+    _check_chars(path, len(loaded.text), max_chars)
     return loaded
+
+
+def _check_chars(path: Path, n: int, max_chars: int) -> None:
+    if n > max_chars:
+        raise IngestError(path, f"extracted text has {n:,} characters, over the "
+                          f"{max_chars:,} limit; raise CPTCITE_MAX_TEXT_CHARS or split the file")
 
 
 def unsupported_reason(path: Path) -> str | None:
@@ -237,8 +258,8 @@ def _load_html(path: Path, raw: bytes) -> LoadedText:
     html = _decode(raw, declared.group(1).decode("ascii") if declared else None)
     if html is None or _looks_binary(html):
         raise IngestError(path, "not a readable HTML file (binary content)")
-    text, title = extract_html_text(html)
-    return LoadedText(text, "text/html", title)
+    page = html_blocks(html)
+    return _loaded(page.blocks, "text/html", page.title)
 
 
 # --- pdf -------------------------------------------------------------------------------
@@ -254,6 +275,26 @@ def _load_pdf(path: Path, raw: bytes, max_chars: int) -> LoadedText:
         reader = pypdf.PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not _open_without_password(reader):
             raise IngestError(path, "encrypted PDF; remove the password and upload it again")
+        title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except _PDF_ERRORS as exc:
+        raise IngestError(path, f"not a readable PDF ({type(exc).__name__})") from exc
+    blocks = _pdf_layout_blocks(raw, max_chars)
+    if blocks is None:  # pdfplumber could not lay the pages out: pypdf's plain text
+        blocks = _pdf_plain_blocks(path, reader, max_chars)
+    return _loaded(blocks, "application/pdf", title)
+
+
+def _pdf_layout_blocks(raw: bytes, max_chars: int) -> list[Block] | None:
+    """Headings, items and tables by the page layout (``ingest.pdf_blocks``), or None."""
+    try:
+        with pdfplumber.open(io.BytesIO(raw), password="") as pdf:
+            return pdf_blocks(pdf, max_chars)
+    except Exception:  # noqa: BLE001 - pdfminer raises anything on odd files; pypdf decides
+        return None
+
+
+def _pdf_plain_blocks(path: Path, reader: pypdf.PdfReader, max_chars: int) -> list[Block]:
+    try:
         pages: list[str] = []
         total = 0
         for page in reader.pages:
@@ -261,10 +302,9 @@ def _load_pdf(path: Path, raw: bytes, max_chars: int) -> LoadedText:
             total += len(pages[-1])
             if total > max_chars:
                 break  # load_file reports the limit; no need to read the rest
-        title = str((reader.metadata or {}).get("/Title") or "").strip()
     except _PDF_ERRORS as exc:
         raise IngestError(path, f"not a readable PDF ({type(exc).__name__})") from exc
-    return LoadedText("\n\n".join(p for p in pages if p), "application/pdf", title)
+    return [Block("paragraph", p) for p in clean_pdf_pages(pages) if p]
 
 
 def _open_without_password(reader: pypdf.PdfReader) -> bool:
@@ -287,12 +327,12 @@ def _load_docx(path: Path, raw: bytes, max_bytes: int) -> LoadedText:
             if "word/document.xml" not in zf.namelist():
                 raise IngestError(path, unreadable)
         document = docx.Document(io.BytesIO(raw))
-        blocks = [_docx_block(item) for item in document.iter_inner_content()]
+        blocks = docx_blocks(document)
         title = (document.core_properties.title or "").strip()
     except _DOCX_ERRORS as exc:
         raise IngestError(path, unreadable) from exc
     media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return LoadedText("\n\n".join(b for b in blocks if b), media, title)
+    return _loaded(blocks, media, title)
 
 
 def _check_zip(path: Path, infos: list[zipfile.ZipInfo], max_bytes: int) -> None:
@@ -304,18 +344,3 @@ def _check_zip(path: Path, infos: list[zipfile.ZipInfo], max_bytes: int) -> None
     if len(infos) > _ZIP_MAX_ENTRIES or total > limit or worst > _ZIP_MAX_RATIO:
         raise IngestError(path, f"looks like a zip bomb ({len(infos)} entries, {total / _MB:.0f} MB "
                           "uncompressed); not opened")
-
-
-def _docx_block(item: Paragraph | Table) -> str:
-    if isinstance(item, Table):
-        rows = []
-        for row in item.rows:
-            cells: list[str] = []
-            for cell in row.cells:
-                value = " ".join(cell.text.split())
-                if not cells or cells[-1] != value:  # merged cells repeat their text
-                    cells.append(value)
-            if any(cells):
-                rows.append(" | ".join(cells))
-        return "\n".join(rows)
-    return item.text.strip()

@@ -80,7 +80,8 @@ class LexicalIndex:
         for i, s in enumerate(self.sentences):
             for code in dict.fromkeys(find_code_strings(s.text)):
                 self._naming.setdefault(code, []).append(i)
-        self._sent = _bm25([s.text for s in self.sentences])
+        # A unit is found by its section too: "Preparation" finds the items under it.
+        self._sent = _bm25([f"{s.text} {s.chunk.meta.get('section', '')}" for s in self.sentences])
         self._chunk = _bm25([c.text for c in self.chunks])
         # Each document's words in order (stop words kept, folded alike), to find phrases in.
         words: dict[str, list[str]] = {}

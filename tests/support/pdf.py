@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-def make_pdf(pages: list[list[str]], title: str = "") -> bytes:
-    """A valid PDF with one Helvetica text line per string, one page per list."""
+def make_pdf(pages: list[list[str | tuple[int, str]]], title: str = "") -> bytes:
+    """A valid PDF with one Helvetica text line per string, one page per list; a line given as
+    ``(size, text)`` is set in that point size (12 otherwise)."""
 
     def esc(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -18,7 +19,10 @@ def make_pdf(pages: list[list[str]], title: str = "") -> bytes:
         + f"] /Count {n_pages} >>".encode(),
     ]
     for i, lines in enumerate(pages):
-        ops = "BT /F1 12 Tf 14 TL 72 720 Td " + " ".join(f"({esc(s)}) Tj T*" for s in lines) + " ET"
+        ops = "BT 14 TL 72 720 Td " + " ".join(
+            f"/F1 {line[0] if isinstance(line, tuple) else 12} Tf "
+            f"({esc(line[1] if isinstance(line, tuple) else line)}) Tj T*" for line in lines
+        ) + " ET"
         stream = ops.encode("latin-1")
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "

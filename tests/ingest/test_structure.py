@@ -1,0 +1,238 @@
+"""Document structure per format: headings with their path, list items under their heading,
+table rows that carry their column headers, PDF running heads gone. Real files, our own
+fixtures with invented codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+
+from ingest.chunking import chunk_document
+from ingest.loaders import load_file
+from ingest.pipeline import unit_context, vector_records
+from ingest.structure import Block, render, table_lines
+from tests.support.pdf import make_pdf
+
+LIMITS = {"max_bytes": 5 << 20, "max_chars": 200_000}
+
+
+def load(path: Path):
+    loaded = load_file(path, **LIMITS)
+    assert loaded.structure is not None and loaded.structure.text == loaded.text
+    return loaded
+
+
+def units(loaded) -> list[str]:
+    """Every sentence unit of the stored text, as the chunker and search see it."""
+    chunks = chunk_document("d", "s", loaded.text, structure=loaded.structure)
+    from knowledge.sentences import split_sentences
+
+    return [c.text[s:e] for c in chunks for s, e in split_sentences(c.text)]
+
+
+# --- the model -----------------------------------------------------------------------------
+
+
+def test_a_table_row_reads_with_its_headers() -> None:
+    lines = table_lines(("Code", "Work RVU", "Global"), [("61230", "3.71", "ZZZ"), ("", "", "")])
+    assert lines == ["Code: 61230 | Work RVU: 3.71 | Global: ZZZ"]
+    # a header row printed again (a new page) is no row; a cell naming its column stands alone
+    assert table_lines(("Code", "Role"), [("Code", "Role"), ("61230", "role")]) == ["Code: 61230 | role"]
+
+
+def test_heading_paths_follow_the_levels() -> None:
+    r = render([
+        Block("heading", "Widget manual", level=1),
+        Block("heading", "Preparation", level=2),
+        Block("item", "Fast for 6 hours."),
+        Block("heading", "Billing", level=2),
+        Block("heading", "Units", level=3),
+        Block("paragraph", "One unit per side."),
+    ])
+    assert r.title == "Widget manual"
+    assert r.path_at(r.text.index("Fast")) == ("Widget manual", "Preparation")
+    assert r.path_at(r.text.index("One unit")) == ("Widget manual", "Billing", "Units")
+    assert "- Fast for 6 hours." in r.text
+
+
+def test_a_link_list_section_goes_but_a_related_note_stays() -> None:
+    r = render([
+        Block("heading", "Code 61235", level=1),
+        Block("paragraph", "Code 61235 is an add-on code."),
+        Block("heading", "Related codes", level=2),
+        Block("item", "61230 Widget placement"),
+        Block("item", "61240 Widget removal"),
+        Block("heading", "Notes", level=2),
+        Block("paragraph", "Report it once per side."),
+    ])
+    assert "61240" not in r.text and "Related codes" not in r.text
+    assert "Report it once per side." in r.text
+    kept = render([
+        Block("heading", "Related codes", level=2),
+        Block("paragraph", "(For widget removal, see 61240.)"),
+    ])
+    assert "see 61240" in kept.text
+
+
+# --- formats -------------------------------------------------------------------------------
+
+
+MARKDOWN = """---
+title: "Widget fee schedule"
+publisher: Example Plan
+---
+
+[Home](/) > [Providers](/p) > [Fee schedules](/f) > Widgets
+
+# Widget fee schedule
+
+## Relative values
+
+| Code | Work RVU | MUE |
+|---|---|---|
+| 61230 | 3.71 | 2 |
+| 61235 | 1.20 | 1 |
+
+## Preparation
+
+- Fast for **6 hours** before the visit.
+- Bring your medicine list.
+  - Include vitamins.
+"""
+
+
+def test_markdown_table_rows_and_list_items(tmp_path: Path) -> None:
+    path = tmp_path / "fees.md"
+    path.write_text(MARKDOWN)
+    loaded = load(path)
+    assert loaded.title == "Widget fee schedule"
+    assert "Home" not in loaded.text  # the breadcrumb trail is chrome
+    found = units(loaded)
+    assert "Code: 61235 | Work RVU: 1.20 | MUE: 1" in found
+    assert "- Fast for 6 hours before the visit." in found
+    at = loaded.text.index("Fast for")
+    assert loaded.structure.path_at(at) == ("Widget fee schedule", "Preparation")
+    assert "  - Include vitamins." in loaded.text
+
+
+HTML = """<html><head><title>Code 61235 | Widget Codes</title></head><body>
+<nav><a href="/">Home</a> <a href="/codes">Codes</a></nav>
+<main><article>
+<p>Home &gt; Codes &gt; Surgery &gt; 61235</p>
+<h1>Code 61235: widget imaging add-on</h1>
+<p>You have 2 free page views remaining.</p>
+<p>Code 61235 describes extra imaging while the widget is moved. It is reported with the
+main widget code and never alone; each side is reported on its own line.</p>
+<h2>Indications</h2>
+<ul><li>Widget moved more than once</li><li>Imaging needed to confirm the site</li></ul>
+<h2>Fees</h2>
+<table><tr><th>Setting</th><th>Allowed</th></tr>
+<tr><td>Facility</td><td>$193.62</td></tr><tr><td>Office</td><td>$241.10</td></tr></table>
+<p>Amounts are for the 2025 schedule and change each year without notice to members.</p>
+</article></main>
+<footer>Copyright 2025 Widget Codes. All rights reserved.</footer>
+</body></html>"""
+
+
+def test_html_table_rows_and_list_items_and_no_chrome(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(HTML)
+    loaded = load(path)
+    found = units(loaded)
+    assert "Setting: Office | Allowed: $241.10" in found
+    assert "- Imaging needed to confirm the site" in found
+    at = loaded.text.index("Imaging needed")
+    assert loaded.structure.path_at(at)[-1] == "Indications"
+    for chrome in ("page views", "Copyright", "Home"):
+        assert chrome not in loaded.text
+
+
+def test_docx_headings_lists_and_a_table_in_place(tmp_path: Path) -> None:
+    d = docx.Document()
+    d.add_heading("Widget manual", level=1)
+    d.add_heading("Billing", level=2)
+    d.add_paragraph("Report the widget code once per side.")
+    table = d.add_table(rows=3, cols=2)
+    for r, row in enumerate([("Code", "Work RVU"), ("61230", "3.71"), ("61235", "1.20")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    d.add_paragraph("Check the note first.", style="List Bullet")
+    d.add_paragraph("After the table.")
+    path = tmp_path / "manual.docx"
+    d.save(str(path))
+    loaded = load(path)
+    text = loaded.text
+    assert "Code: 61235 | Work RVU: 1.20" in units(loaded)
+    assert text.index("once per side") < text.index("61235 | Work") < text.index("After the")
+    assert "- Check the note first." in text
+    assert loaded.structure.path_at(text.index("61235 |")) == ("Widget manual", "Billing")
+
+
+def test_pdf_running_heads_and_page_numbers_are_no_unit(tmp_path: Path) -> None:
+    head = "Example Plan - Policy WID-7 - Widget placement"
+    pages = [
+        [head, "Widget placement is covered when the site is confirmed by imag-",
+         "ing before the widget is moved.", "Page 1 of 3"],
+        [head, "Imaging is reported with the widget code on one claim.", "Page 2 of 3"],
+        [head, "Prior review is needed for a second widget in one year.", "Page 3 of 3"],
+    ]
+    path = tmp_path / "policy.pdf"
+    path.write_bytes(make_pdf(pages))
+    loaded = load(path)
+    assert "WID-7" not in loaded.text and "Page" not in loaded.text
+    assert "imaging before the widget is moved." in loaded.text  # the broken word joined
+    assert all("WID-7" not in u for u in units(loaded))
+
+
+def test_ligatures_and_no_break_spaces_are_normalised(tmp_path: Path) -> None:
+    path = tmp_path / "lig.txt"
+    path.write_text("The \ufb01rst e\ufb00ective date is 1\u00a0March.\n", encoding="utf-8")
+    assert load(path).text == "The first effective date is 1 March."
+
+
+# --- search context ------------------------------------------------------------------------
+
+
+def test_units_are_embedded_with_their_title_and_section(tmp_path: Path) -> None:
+    path = tmp_path / "fees.md"
+    path.write_text(MARKDOWN)
+    loaded = load(path)
+    chunks = chunk_document("d", "fees.md", loaded.text, structure=loaded.structure)
+    row = next(c for c in chunks if "61235 | Work" in c.text)
+    assert row.meta["section"] == "Widget fee schedule > Relative values"
+    records = vector_records(chunks, loaded.title)
+    embedded = next(r.text for r in records if r.kind == "sentence" and "61235 | Work" in r.text)
+    assert embedded.endswith("(Widget fee schedule · Relative values)")
+
+
+@pytest.mark.parametrize(
+    ("title", "section", "expected"),
+    [
+        ("Fees | Example", "Fees > Units", "Fees | Example · Units"),
+        ("", "A > B", "A · B"),
+        ("T", "", "T"),
+    ],
+)
+def test_unit_context_names_each_part_once(title: str, section: str, expected: str) -> None:
+    assert unit_context(title, section) == expected
+
+
+def test_pdf_headings_by_size_and_numbered_criteria_as_items(tmp_path: Path) -> None:
+    head = (8, "Example Plan - Policy WID-9 - printed from the portal")
+    pages = [
+        [head, (20, "Widget placement policy"), "Widget placement is covered when imaging",
+         "confirms the site.", (15, "Coverage criteria"), "1. The site is confirmed on imaging.",
+         "2. A second widget is not placed within 12 months."],
+        [head, (15, "Coding"), "Report 61230 once per side with modifier RT or LT."],
+    ]
+    path = tmp_path / "policy.pdf"
+    path.write_bytes(make_pdf(pages))
+    loaded = load(path)
+    assert "WID-9" not in loaded.text
+    at = loaded.text.index("2. A second widget")
+    assert loaded.structure.path_at(at) == ("Widget placement policy", "Coverage criteria")
+    assert "2. A second widget is not placed within 12 months." in units(loaded)
+    at = loaded.text.index("Report 61230")
+    assert loaded.structure.path_at(at) == ("Widget placement policy", "Coding")
