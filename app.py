@@ -25,6 +25,7 @@ from knowledge.models import Answer, AuditFinding, Chunk, Citation, CodeRules, I
 from knowledge.settings import Settings
 from retrieval.language import LANGUAGES, RTL
 from retrieval.messages import message
+from retrieval.source_view import heading_path, table_row
 
 if TYPE_CHECKING:
     from retrieval.service import Assistant
@@ -184,9 +185,23 @@ def _quote_in_context(citation: Citation, chunks: Mapping[str, Chunk]) -> str:
 
 
 def _citation(citation: Citation, chunks: Mapping[str, Chunk]) -> None:
+    """A source: the headings the quote sits under, a quoted table row as a small table with
+    its column headers, then the quote highlighted in its passage."""
     label = _escape_md(f"[{citation.n}] {citation.source}")
     with st.expander(f"{label} · {_escape_md(_t('Show in context'))}"):
+        if path := heading_path(chunks.get(citation.chunk_id)):
+            st.caption(_escape_md(" › ".join(path)))
+        if cells := table_row(citation.quote):
+            st.markdown(_row_table(cells))
         st.markdown(_quote_in_context(citation, chunks))
+
+
+def _row_table(cells: list[tuple[str, str]]) -> str:
+    """A Markdown table of one row under its column headers, every cell escaped."""
+    head = "| " + " | ".join(_escape_line(h) or " " for h, _ in cells) + " |"
+    rule = "|" + "---|" * len(cells)
+    row = "| " + " | ".join(_escape_line(v) for _, v in cells) + " |"
+    return f"{head}\n{rule}\n{row}"
 
 
 def _verdict(verdict: Verdict, chunks: Mapping[str, Chunk], findings: bool = True) -> None:

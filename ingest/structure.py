@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ingest.cleaning import clean_text, is_boilerplate_line
+from knowledge.models import SECTION_SEPARATOR
 
 __all__ = [
     "Block",
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 Kind = Literal["heading", "paragraph", "item", "table"]
-PATH_SEPARATOR = " > "
+PATH_SEPARATOR = SECTION_SEPARATOR
 
 # A section that only lists links elsewhere, named by its heading.
 _LINK_SECTION = re.compile(

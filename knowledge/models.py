@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "SECTION_SEPARATOR",
     "Answer",
     "AuditFinding",
     "Chunk",
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 MetaValue = str | int | float | bool
+#: Between the headings of a chunk's ``meta["section"]`` ("Fee schedule > Payment rules").
+SECTION_SEPARATOR = " > "
 
 
 class _Frozen(BaseModel):

@@ -13,13 +13,16 @@ from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
 from retrieval.messages import message
 from retrieval.passages import (
+    answer_to,
     example_continuation,
     example_label,
     in_example,
+    is_asked,
     list_block,
     title_block,
 )
 from retrieval.search import Evidence, SearchResult
+from retrieval.source_view import heading_path
 
 __all__ = ["fact_answer", "select_evidence", "supporting_quote"]
 
@@ -32,6 +35,7 @@ _HEADING_MAX_WORDS = 8
 _SUPPORT_POOL = 10
 _SUPPORT_TOP_ONE = 3  # a one-code claim's support must be among the best sentences
 _PREFER_POOL = 5
+_CODE_RATIO = 0.8  # a sentence naming the question's code leads when it scores this close
 _SHORT = 45  # characters: a sentence this short after a quoted one is quoted with it
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
@@ -44,8 +48,13 @@ def select_evidence(
     prefer_pool: int = _PREFER_POOL,
     required: tuple[tuple[str, int, int], ...] = (),
     notices: bool = False,
+    codes: frozenset[str] = frozenset(),
 ) -> list[Evidence]:
     """The sentences worth quoting: the best, and those scoring close to it.
+
+    ``codes``: the codes the question names. Of the best few sentences scoring close to the
+    best, one that names such a code goes first: a fee-schedule row or a rule about 11045
+    answers a question about 11045 better than its neighbour about 11043.
 
     ``notices``: disclaimers and pointers elsewhere (``retrieval.boilerplate``) may be
     quoted; otherwise they never are: they answer nothing.
@@ -56,13 +65,15 @@ def select_evidence(
     place of the weakest others.
 
     A question naming a code is answered only from the pages that name that code
-    (``focus_docs``): another code's page is not evidence about it.
+    (``focus_docs``): another code's page is not evidence about it. A heading the loader
+    found ("What 50706 includes") names a topic and answers nothing: it is never quoted.
     """
     usable = [
         e
         for e in result.sentences
         if len(e.sentence.text.strip()) >= _MIN_CHARS
         and not _is_heading(e.sentence.text)
+        and e.sentence.text.strip() not in heading_path(e.sentence.chunk)
         and (not focus_docs or e.sentence.chunk.doc_id in focus_docs)
         and (notices or not is_boilerplate(e.sentence.text))
     ]
@@ -71,6 +82,10 @@ def select_evidence(
     best = usable[0]
     if prefer is not None:
         best = next((e for e in usable[:prefer_pool] if prefer(e.sentence)), best)
+        usable = [best] + [e for e in usable if e is not best]
+    elif codes and not codes & set(codes_in(best.sentence.text)):
+        best = next((e for e in usable[:prefer_pool] if e.score >= _CODE_RATIO * best.score
+                     and codes & set(codes_in(e.sentence.text))), best)
         usable = [best] + [e for e in usable if e is not best]
     chosen = [best]
     seen = {best.sentence.text.strip().lower()}
@@ -150,7 +165,7 @@ def fact_answer(
             # "Example A", "the first example": its best sentence, wherever it ranks.
             prefer, pool = labelled, len(result.sentences)
     chosen = select_evidence(result, focus_docs, prefer=prefer, prefer_pool=pool, required=required,
-                             notices=notices)
+                             notices=notices, codes=frozenset(codes_in(question)))
     passages: list[list[Sentence]] = []
     if title := _named_title(result, names):
         passages.append(title)
@@ -163,6 +178,8 @@ def fact_answer(
             spans += example_continuation(view, e.sentence)
         elif i == 0 and (block := list_block(e.sentence)):
             spans = block
+        elif is_asked(e.sentence.text) and (reply := answer_to(view, e.sentence)):
+            spans += reply  # a question of the materials is quoted with its answer
         else:
             spans += _short_follower(view, e.sentence)
         passages.append(spans)

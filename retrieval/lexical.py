@@ -96,6 +96,11 @@ class LexicalIndex:
         for d, ws in words.items():
             for w in ws:
                 self._word_docs.setdefault(w, set()).add(d)
+        # A document is also named by its title (a site's name is often only there) and by
+        # the name of its file ("...-quillmark.html"): a question may name either.
+        for doc in view.documents:
+            for w in phrase_words(f"{doc.title} {doc.source.replace('-', ' ').replace('_', ' ')}"):
+                self._word_docs.setdefault(w, set()).add(doc.doc_id)
 
     def documents_with(self, word: str) -> set[str]:
         """The documents in which ``word`` occurs (folded like ``tokenize``; an identifier such

@@ -22,7 +22,15 @@ from knowledge.sentences import paragraph_spans, split_sentences
 from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
 
-__all__ = ["example_continuation", "example_label", "in_example", "list_block", "title_block"]
+__all__ = [
+    "answer_to",
+    "example_continuation",
+    "example_label",
+    "in_example",
+    "is_asked",
+    "list_block",
+    "title_block",
+]
 
 _MAX_CHARS = 600  # a continuation longer than this is not one example any more
 _TITLE_LINES = 4  # a title block has at most this many lines
@@ -66,6 +74,50 @@ def example_continuation(view: LibraryView, first: Sentence, limit: int = 2) -> 
             out.append(Sentence(chunk, start, end))
             doc_end = chunk.start + end
     return out
+
+
+# "Q: ...?", "Reader question: "... 45385?"": a question the materials ask and then answer.
+_ASKED = re.compile(r"\?[\s\"'”’»)\]]*$")
+_ASK_LABEL = re.compile(r"^\W*(?:q\s*[:.]|q&a\b|(?:reader\s+)?question\b)", re.IGNORECASE)
+_ANSWER_SENTENCES = 3
+
+
+def is_asked(text: str) -> bool:
+    """True when a sentence of the materials is a question they ask (FAQ, reader mail)."""
+    return bool(_ASKED.search(text.strip()) or _ASK_LABEL.match(text))
+
+
+def answer_to(view: LibraryView, question: Sentence) -> list[Sentence]:
+    """The rest of a question of the materials and the sentences that answer it: the rest of
+    its paragraph, then what follows in its document, over a paragraph break too ("Q: ...?" /
+    "A: ..."), up to the next question, heading or list item; at most three answering
+    sentences and ``_MAX_CHARS`` characters. [] when nothing answers it."""
+    chunks = sorted(view.by_doc.get(question.chunk.doc_id, ()), key=lambda c: c.position)
+    reached = question.chunk.start + question.end
+    asking = True  # still in the question's own paragraph
+    rest: list[Sentence] = []
+    out: list[Sentence] = []
+    size = 0
+    for chunk in chunks:
+        if chunk.end <= reached or chunk.position < question.chunk.position:
+            continue
+        for start, end in split_sentences(chunk.text):
+            if chunk.start + start < reached:
+                continue
+            text = chunk.text[start:end]
+            if asking and _gap(view, chunk.doc_id, reached, chunk.start + start) is not None:
+                rest.append(Sentence(chunk, start, end))
+                reached = chunk.start + end
+                continue
+            asking = False
+            if is_asked(text) or _is_heading(text) or (out and _starts_item(text)):
+                return rest + out if out else []
+            size += end - start
+            if len(out) >= _ANSWER_SENTENCES or (out and size > _MAX_CHARS):
+                return rest + out
+            out.append(Sentence(chunk, start, end))
+            reached = chunk.start + end
+    return rest + out if out else []
 
 
 def in_example(view: LibraryView, sentence: Sentence, label: str | None = None) -> bool:

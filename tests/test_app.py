@@ -62,6 +62,9 @@ def _chunk(cid: str, text: str, source: str = "note.txt") -> Chunk:
 
 
 CHUNK = _chunk("c1", TEXT)
+ROW_TEXT = "Relative values\n\nCode: 99931 | Work RVU: 3.71 | MUE: 2"
+ROW = Chunk(chunk_id="c3", doc_id="d-fees.md", source="fees.md", position=0, text=ROW_TEXT,
+            start=0, end=len(ROW_TEXT), meta={"section": "Widget fees > Relative values"})
 EVIL = _chunk("c2", "Before. " + HOSTILE + " After.", source="[x](http://evil.example).md")
 
 
@@ -77,13 +80,14 @@ def _view(empty: bool = False) -> LibraryView:
     audit = (AuditFinding(kind="example_contradicts_rule", codes=["99931", "99977"],
                           message="An example reports 99931 with 99977.",
                           citations=[_cite(1, CHUNK, EXCLUSION)]),)
-    return LibraryView(generation=1, documents=docs, chunks={"c1": CHUNK, "c2": EVIL},
+    return LibraryView(generation=1, documents=docs, chunks={"c1": CHUNK, "c2": EVIL, "c3": ROW},
                        document_rules=(), rules=rules, audit=audit)
 
 
 CLAIM_Q = "Can 99931 be billed with 99977?"
 FACT_Q = "What is 99931?"
 REFUSED_Q = "What is the weather?"
+ROW_Q = "What is the work RVU of 99931?"
 ERROR_Q = "x" * 10
 HOSTILE_Q = "Tell me about the link"
 
@@ -101,6 +105,11 @@ ANSWERS: dict[str, Answer | Exception] = {
         answer="According to the uploaded materials:\n\n"
                "> Code 99931 is an add-on code for laser fragmentation. [1]",
         citations=[_cite(1, CHUNK, "Code 99931 is an add-on code for laser fragmentation.")]),
+    ROW_Q: Answer(
+        question=ROW_Q, language="en", refused=False,
+        answer="According to the uploaded materials:\n\n"
+               "> Code: 99931 | Work RVU: 3.71 | MUE: 2 [1]",
+        citations=[_cite(1, ROW, "Code: 99931 | Work RVU: 3.71 | MUE: 2")]),
     REFUSED_Q: Answer(question=REFUSED_Q, language="en", refused=True,
                       answer="The uploaded materials do not cover this question."),
     ERROR_Q: QuestionError("The question is too long (over 5 characters).\nsecond line"),
@@ -210,6 +219,15 @@ def test_fact_question_has_no_badge_and_cites_its_quote() -> None:
     assert "> Code 99931 is an add\\-on code" in _markdown(bot)[0]
     assert len(bot.expander) == 1
     assert fake.asked == [(FACT_Q, None, "en")]
+
+
+def test_a_cited_table_row_shows_as_a_table_under_its_headings() -> None:
+    at = _ask(_app(FakeAssistant(_view())), ROW_Q)
+    source = at.chat_message[1].expander[0]
+    shown = " ".join(_markdown(source))
+    assert "Widget fees › Relative values" in " ".join(c.value for c in source.caption)
+    assert "| Code | Work RVU | MUE |" in _unescape(shown)
+    assert "| 99931 | 3\\.71 | 2 |" in shown or "| 99931 | 3.71 | 2 |" in _unescape(shown)
 
 
 def test_history_keeps_every_turn_and_new_conversation_clears_it() -> None:

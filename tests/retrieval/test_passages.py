@@ -163,3 +163,26 @@ def test_a_title_line_brings_its_title_block() -> None:
         "Example Health Plan (fictional)", "Policy Note PN-12: Stent exchange",
         "Effective for dates of service on or after 1 May 2025"]
     assert title_block(_find(view, "This note tells")) == []  # a paragraph of sentences
+
+
+FAQ = (
+    "Reader mailbag\n\n"
+    'Reader question: "Our surgeon removed a widget with forceps only. Is that 61240?"\n\n'
+    "No. Forceps removal is reported with 61230. The 61240 code needs a snare.\n\n"
+    "Q: Can 61235 be billed twice?\n\nA: Yes, once per side.\n\n"
+    "Other news\n\nThe office moves in May."
+)
+
+
+def test_a_question_of_the_materials_comes_with_its_answer() -> None:
+    from retrieval.passages import answer_to, is_asked
+
+    view = _view(FAQ, FAQ.index("Q: Can"))
+    reader = _find(view, "Reader question")
+    assert is_asked(reader.text)  # labelled, though its first sentence ends with a full stop
+    assert [s.text for s in answer_to(view, reader)] == [
+        'Is that 61240?"', "No.", "Forceps removal is reported with 61230.",
+        "The 61240 code needs a snare."]
+    q = _find(view, "Q: Can")
+    assert is_asked(q.text) and [s.text for s in answer_to(view, q)] == ["A: Yes, once per side."]
+    assert not is_asked("The office moves in May.")
