@@ -186,6 +186,8 @@ class HybridSearcher:
             if cid not in best_sentence_chunks:
                 best_sentence_chunks.append(cid)
         chunk_scores = _rrf([(1.0, ranked) for ranked in [*chunk_lists, best_sentence_chunks]])
+        for cid in chunk_scores:  # a chunk of a page about another code is demoted as its units
+            chunk_scores[cid] *= _focus_weight(view.chunks[cid].doc_id, hints)
         chunks = sorted(chunk_scores, key=lambda cid: (-chunk_scores[cid], cid))[:_CHUNKS]
         hits = [Hit(chunk=view.chunks[cid], score=chunk_scores[cid]) for cid in chunks]
         return SearchResult(sentences=sentences, chunks=hits, best_dense=best_dense)

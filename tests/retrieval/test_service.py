@@ -387,3 +387,45 @@ def test_a_question_about_what_a_named_document_says_is_no_medical_advice(
 ) -> None:
     answer = assistant.ask("Per the Northfield note, is it dangerous to skip the cystoscopy code?")
     assert "clinician" not in answer.answer
+
+
+FEE_PAGE = """# Widget fee schedule 2025
+
+Example Plan pays these rates for widget services.
+
+## Relative values
+
+| Code | Work RVU | MUE |
+|---|---|---|
+| 61230 | 3.71 | 2 |
+| 61235 | 1.20 | 1 |
+
+## Preparation
+
+- Fast for 6 hours before the widget visit.
+- Bring the list of every medicine you take.
+"""
+
+
+@pytest.fixture
+def fee_assistant(tmp_path: Path, fake_embedder) -> Assistant:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "widget-fees.md").write_text(FEE_PAGE)
+    library = open_library(tmp_path / "store")
+    report = ingest_paths([tmp_path / "docs", *sample_materials()], library, fake_embedder)
+    assert not report.rejected
+    yield Assistant(library, fake_embedder, thresholds=FAKE_THRESHOLDS)
+    library.close()
+
+
+def test_a_table_row_is_cited_with_its_column_headers(fee_assistant: Assistant) -> None:
+    answer = fee_assistant.ask("What is the work RVU of 61235?")
+    assert not answer.refused, answer.answer
+    row = "Code: 61235 | Work RVU: 1.20 | MUE: 1"
+    assert any(c.quote == row for c in answer.citations), answer.answer
+    assert_citations_verbatim(answer, fee_assistant)
+
+
+def test_a_list_item_is_found_by_its_heading(fee_assistant: Assistant) -> None:
+    answer = fee_assistant.ask("Widget visit preparation: how long to fast?")
+    assert any("Fast for 6 hours" in c.quote for c in answer.citations), answer.answer
