@@ -20,7 +20,7 @@ from pathlib import Path
 
 from eval.gold import GoldError, default_gold_files, load_gold
 from eval.metrics import threshold_failures
-from eval.report import build_report, format_summary, git_commit, write_report
+from eval.report import build_report, format_summary, git_commit, load_styles, write_report
 from eval.runner import REPO, SYSTEMS, default_materials, run_eval
 from ingest import IngestOptions
 from knowledge.errors import AssistantError
@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         help="report folder (default: eval/report/)",
     )
     p.add_argument("--json", action="store_true", help="print the report JSON on stdout")
+    p.add_argument(
+        "--manifest",
+        type=Path,
+        metavar="FILE",
+        help="a corpus manifest (JSON Lines with file and style): figures per document style "
+        "of the gold 'source'",
+    )
     p.add_argument(
         "--systems",
         default=",".join(SYSTEMS),
@@ -164,7 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if main_library is not None:
             main_library.close()
 
-    report = build_report(run, commit=git_commit())
+    styles = None
+    if args.manifest is not None:
+        try:
+            styles = load_styles(args.manifest)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            print(f"cannot read the manifest {args.manifest}: {exc}", file=sys.stderr)
+            return 2
+    report = build_report(run, commit=git_commit(), styles=styles)
     paths = write_report(report, args.out)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))

@@ -33,6 +33,7 @@ class GoldItem:
     verdict: str | None
     codes: tuple[str, ...]
     file: str = ""
+    source: str = ""  # the document that answers (optional gold field)
 
 
 def default_gold_files() -> list[Path]:
@@ -68,6 +69,7 @@ def _parse(obj: object, where: str, file: str) -> GoldItem:
         verdict=verdict,
         codes=_str_tuple(obj, "codes", where),
         file=file,
+        source=obj["source"] if isinstance(obj.get("source"), str) else "",
     )
 
 

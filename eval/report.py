@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from eval.metrics import METRICS, Outcome, diagnose, score_by_language
-from eval.runner import EvalRun, to_outcome
+from eval.metrics import METRICS, Outcome, diagnose, score, score_by_language
+from eval.runner import EvalRun, SystemRun, to_outcome
 
 __all__ = [
     "DEFINITIONS",
@@ -102,8 +102,18 @@ def _row(system: str, o: Outcome, wall_ms: float, sources: list[str]) -> dict:
     }
 
 
-def build_report(run: EvalRun, *, date: str | None = None, commit: str | None = None) -> dict:
-    """The whole report as JSON-ready data: metadata, metrics per system and language, rows."""
+def build_report(
+    run: EvalRun,
+    *,
+    date: str | None = None,
+    commit: str | None = None,
+    styles: Mapping[str, str] | None = None,
+) -> dict:
+    """The whole report as JSON-ready data: metadata, metrics per system and language, rows.
+
+    ``styles`` (a document's file name -> its style, from a corpus manifest): each system's
+    metrics are also given per style of the document that answers (the gold ``source``).
+    """
     systems: dict[str, dict] = {}
     rows: list[dict] = []
     for sysrun in run.systems:
@@ -116,6 +126,8 @@ def build_report(run: EvalRun, *, date: str | None = None, commit: str | None = 
             "ingest_s": round(sysrun.ingest_s, 2),
             "metrics": score_by_language(outcomes),
         }
+        if styles:
+            systems[sysrun.spec.name]["by_style"] = _by_style(sysrun, outcomes, styles)
         for qr, o in zip(sysrun.rows, outcomes, strict=True):
             sources = [r.source for r in qr.answer.retrieved] if qr.answer else []
             rows.append(_row(sysrun.spec.name, o, qr.wall_ms, sources))
@@ -130,6 +142,29 @@ def build_report(run: EvalRun, *, date: str | None = None, commit: str | None = 
         "systems": systems,
         "rows": rows,
     }
+
+
+def _by_style(sysrun: SystemRun, outcomes: Sequence[Outcome],
+              styles: Mapping[str, str]) -> dict[str, dict]:
+    """Metrics of the questions answered by each style of document (unanswerable questions
+    and ``unknown`` claims, which have no source, are left out)."""
+    groups: dict[str, list[Outcome]] = {}
+    for qr, o in zip(sysrun.rows, outcomes, strict=True):
+        style = styles.get(qr.item.source)
+        if style:
+            groups.setdefault(style, []).append(o)
+    return {style: score(groups[style]) for style in sorted(groups)}
+
+
+def load_styles(manifest: Path) -> dict[str, str]:
+    """A corpus manifest (JSON Lines with ``file`` and ``style``) as file name -> style."""
+    styles: dict[str, str] = {}
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            if isinstance(entry.get("file"), str) and isinstance(entry.get("style"), str):
+                styles[entry["file"]] = entry["style"]
+    return styles
 
 
 def _fmt(key: str, value: object) -> str:
@@ -172,6 +207,14 @@ def _language_table(
     return _table(["lang"] + [h for _, h in columns], body, markdown=markdown)
 
 
+def _style_table(
+    report: dict, system: str, columns: Sequence[tuple[str, str]], *, markdown: bool
+) -> str:
+    styles = report["systems"][system].get("by_style", {})
+    body = [[style] + [_fmt(k, m.get(k)) for k, _ in columns] for style, m in styles.items()]
+    return _table(["document style", *[h for _, h in columns]], body, markdown=markdown)
+
+
 def _system_table(report: dict, columns: Sequence[tuple[str, str]], *, markdown: bool) -> str:
     body = [
         [name] + [_fmt(k, s["metrics"]["all"].get(k)) for k, _ in columns]
@@ -199,6 +242,9 @@ def format_summary(report: dict) -> str:
             f"{main} system, per language:",
             _language_table(report, main, _SUMMARY, markdown=False),
         ]
+        if report["systems"][main].get("by_style"):
+            parts += ["", f"{main} system, per style of the document that answers:",
+                      _style_table(report, main, _SUMMARY, markdown=False)]
         parts += [
             "",
             "systems compared (all languages):",

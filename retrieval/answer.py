@@ -11,6 +11,7 @@ from retrieval.boilerplate import is_boilerplate
 from retrieval.citing import CitationList
 from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
+from retrieval.measures import asked_measures, holds_measure
 from retrieval.messages import message
 from retrieval.passages import (
     answer_to,
@@ -36,6 +37,7 @@ _SUPPORT_POOL = 10
 _SUPPORT_TOP_ONE = 3  # a one-code claim's support must be among the best sentences
 _PREFER_POOL = 5
 _CODE_RATIO = 0.8  # a sentence naming the question's code leads when it scores this close
+_MEASURE_RATIO = 0.7  # a sentence holding the kind of number asked for, when this close
 _SHORT = 45  # characters: a sentence this short after a quoted one is quoted with it
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
@@ -49,12 +51,16 @@ def select_evidence(
     required: tuple[tuple[str, int, int], ...] = (),
     notices: bool = False,
     codes: frozenset[str] = frozenset(),
+    measures: frozenset[str] = frozenset(),
 ) -> list[Evidence]:
     """The sentences worth quoting: the best, and those scoring close to it.
 
-    ``codes``: the codes the question names. Of the best few sentences scoring close to the
-    best, one that names such a code goes first: a fee-schedule row or a rule about 11045
-    answers a question about 11045 better than its neighbour about 11043.
+    ``codes``: the codes the question names; ``measures``: the kinds of number it asks for
+    (``retrieval.measures``). Of the best few sentences scoring close to the best, one that
+    holds such a number and names such a code goes first, else one that holds the number,
+    else one that names the code: a fee-schedule row about 11045 answers a question about
+    11045 better than its neighbour about 11043, and "at least 42 days since ..." answers
+    "how many days" better than the policy's effective date.
 
     ``notices``: disclaimers and pointers elsewhere (``retrieval.boilerplate``) may be
     quoted; otherwise they never are: they answer nothing.
@@ -83,9 +89,8 @@ def select_evidence(
     if prefer is not None:
         best = next((e for e in usable[:prefer_pool] if prefer(e.sentence)), best)
         usable = [best] + [e for e in usable if e is not best]
-    elif codes and not codes & set(codes_in(best.sentence.text)):
-        best = next((e for e in usable[:prefer_pool] if e.score >= _CODE_RATIO * best.score
-                     and codes & set(codes_in(e.sentence.text))), best)
+    elif codes or measures:
+        best = _lead(usable, codes, measures)
         usable = [best] + [e for e in usable if e is not best]
     chosen = [best]
     seen = {best.sentence.text.strip().lower()}
@@ -105,6 +110,26 @@ def select_evidence(
         chosen = (must + rest)[: max(limit, len(must))]
         chosen.sort(key=lambda e: -e.score)
     return chosen
+
+
+def _lead(usable: list[Evidence], codes: frozenset[str], measures: frozenset[str]) -> Evidence:
+    """The sentence to quote first (see ``select_evidence``): ``usable[0]`` unless one of the
+    next few, scoring close to it, fits the question's code and kind of number better."""
+    best = usable[0]
+
+    def fit(e: Evidence) -> int:
+        text = e.sentence.text
+        number = bool(measures) and holds_measure(text, measures)
+        code = bool(codes) and bool(codes & set(codes_in(text)))
+        return 2 * number + code
+
+    def close(e: Evidence) -> bool:
+        ratio = _MEASURE_RATIO if measures and holds_measure(e.sentence.text, measures) else (
+            _CODE_RATIO)
+        return e.score >= ratio * best.score
+
+    pool = [e for e in usable[:_PREFER_POOL + 1] if e is best or close(e)]
+    return max(pool, key=lambda e: (fit(e), e is best))
 
 
 _TITLE_MAX_WORDS = 6
@@ -165,7 +190,8 @@ def fact_answer(
             # "Example A", "the first example": its best sentence, wherever it ranks.
             prefer, pool = labelled, len(result.sentences)
     chosen = select_evidence(result, focus_docs, prefer=prefer, prefer_pool=pool, required=required,
-                             notices=notices, codes=frozenset(codes_in(question)))
+                             notices=notices, codes=frozenset(codes_in(question)),
+                             measures=asked_measures(question, lang))
     passages: list[list[Sentence]] = []
     if title := _named_title(result, names):
         passages.append(title)

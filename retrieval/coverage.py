@@ -21,7 +21,6 @@ from retrieval.boilerplate import is_boilerplate
 from retrieval.glossary import (
     concept_terms,
     concepts_in,
-    is_clinical_concept,
     is_form_concept,
     is_scope_concept,
 )
@@ -176,13 +175,10 @@ def _no_code_named(question: Question, result: SearchResult) -> bool:
 
 def asks_medical_advice(question: Question) -> bool:
     """A request for a clinical judgement: an advice word ("best treatment", "should I",
-    "is it dangerous", in ten languages) or a clinical finding (a symptom, a diagnosis) in a
-    question that is not asking what something is ("which symptoms support ..." is about the
-    pages), and no code, coding word nor coding concept in the question."""
-    concepts = question.concepts
-    clinical = (any(is_clinical_concept(c) for c in concepts)
-                and not any(is_form_concept(c) for c in concepts))
-    if question.codes or not (clinical or "advice_request" in question.signals):
+    "is it dangerous", in ten languages), and no code, coding word nor coding concept in the
+    question. A symptom or a diagnosis alone is no request: "what % pain relief counts as
+    significant relief" asks what a policy says."""
+    if question.codes or "advice_request" not in question.signals:
         return False
     return "coding_word" not in question.signals and not set(question.concepts) & _CODING_CONCEPTS
 

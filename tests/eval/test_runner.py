@@ -48,6 +48,7 @@ GOLD = [
         "contains": ["front desk"],
         "verdict": None,
         "codes": [],
+        "source": "scheduling.md",
     },
     {
         "id": "t-en-2",
@@ -166,6 +167,16 @@ def test_cli_json_and_gate(
     captured = capsys.readouterr()
     assert "systems compared" in captured.out and "fact_accuracy" in captured.err
     assert main(args + ["--max-false-refusal", "1.0"]) == 0
+
+    # a manifest gives the figures per style of the document that answers
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"file": "scheduling.md", "style": "patient summary"}) + "\n")
+    capsys.readouterr()
+    assert main(args + ["--json", "--manifest", str(manifest)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(report["systems"]["full"]["by_style"]) == ["patient summary"]
+    assert report["systems"]["full"]["by_style"]["patient summary"]["n"] == 1
+    assert main(args + ["--manifest", str(tmp_path / "missing.jsonl")]) == 2
 
 
 def test_cli_bad_usage(corpus: tuple[Path, Path], tmp_path: Path) -> None:

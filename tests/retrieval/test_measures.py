@@ -1,0 +1,63 @@
+"""The kind of number a question asks for, in ten languages, and the sentences holding one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from retrieval.language import LANGUAGES
+from retrieval.measures import MEASURES_PATH, asked_measures, holds_measure
+
+TABLE = json.loads(MEASURES_PATH.read_text(encoding="utf-8"))["measures"]
+
+
+@pytest.mark.parametrize("measure", TABLE, ids=[m["id"] for m in TABLE])
+def test_every_measure_is_asked_in_ten_languages(measure: dict) -> None:
+    assert set(measure["ask"]) == set(LANGUAGES)
+    assert all(measure["ask"][lang] for lang in LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "measure"),
+    [
+        ("en", "Within how many days must the records be sent?", "days"),
+        ("es", "¿En cuántos días hay que enviar los registros?", "days"),
+        ("zh", "记录需要在多少天内提交？", "days"),
+        ("ru", "За сколько дней нужно отправить записи?", "days"),
+        ("ar", "خلال كم يوما يجب إرسال السجلات؟", "days"),
+        ("vi", "Phải gửi hồ sơ trong bao nhiêu ngày?", "days"),
+        ("fr", "Sous combien de jours faut-il envoyer le dossier ?", "days"),
+        ("de", "Innerhalb wie vieler Tage muss die Akte vorliegen?", "days"),
+        ("ko", "기록은 며칠 안에 보내야 하나요?", "days"),
+        ("tl", "Ilang araw bago dapat ipadala ang records?", "days"),
+        ("en", "What percent pain relief counts?", "percent"),
+        ("de", "Wie hoch ist der Betrag für 61230?", "money"),
+        ("ko", "61235 는 하루 몇 단위까지?", "units"),
+    ],
+)
+def test_the_kind_of_number_asked_for(lang: str, question: str, measure: str) -> None:
+    assert measure in asked_measures(question, lang)
+
+
+def test_a_question_without_a_number_asks_for_none() -> None:
+    assert asked_measures("What is code 61235?", "en") == frozenset()
+    assert asked_measures("Holidays and weekends: is the widget office open?", "en") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "measure", "holds"),
+    [
+        ("Records are due within 21 calendar days of the request.", "days", True),
+        ("A 90-day global period applies.", "days", True),
+        ("Original effective date: June 1, 2022", "days", False),
+        ("A reduction of at least 80 percent in the pain score.", "percent", True),
+        ("Facility allowed: $181.08", "money", True),
+        ("Report 61235 x 2 units when both sides are done.", "units", True),
+        ("No more than 0.5 mL of injectate per level.", "volume", True),
+        ("Fast for 6 hours before the visit.", "hours", True),
+        ("Fast before the visit.", "hours", False),
+    ],
+)
+def test_sentences_holding_a_number_of_a_kind(sentence: str, measure: str, holds: bool) -> None:
+    assert holds_measure(sentence, frozenset({measure})) is holds
