@@ -104,6 +104,8 @@ def refusal_reason(
         terms = concept_terms(concept)
         if terms and not any(lexical.mentions(t, docs) for t in terms):
             return "The uploaded materials do not cover this question.", {}
+    if _attribute_not_given(question, lexical, focus_docs if names else None):
+        return "The uploaded materials do not cover this question.", {}
     if not result.sentences:
         return "The uploaded materials do not cover this question.", {}
     if not names and _no_code_named(question, result):  # a named document's own example
@@ -186,6 +188,39 @@ def asks_medical_advice(question: Question) -> bool:
 _PAIRING_KINDS = frozenset({"add_on", "primary", "excluded"})
 # "-80", "- 80", "modifier 80", "modificador 80": a two-character modifier named in a question.
 _QUESTION_MODIFIER = re.compile(r"(?<![\w-])-\s?([0-9]{2}|[A-Z]{2})(?![0-9A-Za-z])")
+
+
+# Attributes a page gives for a code, as coding materials write them: its RVUs, unit limit,
+# global period, price or payment, prior authorization. A question asking one for a code is
+# covered only by a unit about that code that gives it (a fee-schedule row of the code, a
+# sentence naming it, a row of a page whose title names it).
+_I = re.IGNORECASE
+_ATTRIBUTES: dict[str, re.Pattern[str]] = {
+    "rvu": re.compile(r"\bRVUs?\b|relative value", _I),
+    "unit_limit": re.compile(r"\bMUEs?\b|\bunits?\b|medically unlikely", _I),
+    "global_period": re.compile(r"\bglobal\b", _I),
+    "price_amount": re.compile(
+        r"\$\s?\d|\ballow(?:ed|ance|able)\b|\bpric(?:e|ed|ing)\b|\bfees?\b", _I),
+    "payment": re.compile(r"\$\s?\d|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b", _I),
+    "prior_authorization": re.compile(r"authori[sz]|precert|prior approval", _I),
+}
+
+
+def _attribute_not_given(
+    question: Question, lexical: LexicalIndex, docs: frozenset[str] | None
+) -> bool:
+    """The question asks for an attribute of its code (``_ATTRIBUTES``) that no unit about the
+    code gives (in the documents it names, when it names some): "the MUE of 50693" when the
+    pages give MUEs for other codes only."""
+    if not question.codes:
+        return False
+    for concept in question.concepts:
+        pattern = _ATTRIBUTES.get(concept)
+        if pattern is not None and not any(
+            lexical.said_of_code(pattern, code, docs or None) for code in question.codes
+        ):
+            return True
+    return False
 
 
 def _rules_of_unruled_code(question: Question, rules: Sequence[CodeRules]) -> bool:

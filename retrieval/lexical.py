@@ -80,6 +80,14 @@ class LexicalIndex:
         for i, s in enumerate(self.sentences):
             for code in dict.fromkeys(find_code_strings(s.text)):
                 self._naming.setdefault(code, []).append(i)
+        # The units about a code: those naming it, those under a heading naming it, and those
+        # of a document whose title names it ("Code 50706" page, its "MUE | 2" row).
+        titles = {d.doc_id: d.title for d in view.documents}
+        self._about: dict[str, set[int]] = {}
+        for i, s in enumerate(self.sentences):
+            context = f"{s.text} {s.chunk.meta.get('section', '')} {titles.get(s.chunk.doc_id, '')}"
+            for code in find_code_strings(context):
+                self._about.setdefault(code, set()).add(i)
         # A unit is found by its section too: "Preparation" finds the items under it.
         self._sent = _bm25([f"{s.text} {s.chunk.meta.get('section', '')}" for s in self.sentences])
         self._chunk = _bm25([c.text for c in self.chunks])
@@ -127,6 +135,18 @@ class LexicalIndex:
             holders &= set(doc_ids)
         wanted = f" {' '.join(words)} "
         return any(wanted in self._doc_words[d] for d in holders)
+
+    def said_of_code(
+        self, pattern: re.Pattern[str], code: str, doc_ids: Iterable[str] | None = None
+    ) -> bool:
+        """True when a unit about ``code`` (naming it, or under a heading or in a document
+        whose title names it) matches ``pattern``, in the documents ``doc_ids`` (default all)."""
+        docs = set(doc_ids) if doc_ids is not None else None
+        return any(
+            pattern.search(self.sentences[i].text)
+            for i in self._about.get(code, ())
+            if docs is None or self.sentences[i].chunk.doc_id in docs
+        )
 
     def naming(self, codes: Sequence[str]) -> list[int]:
         """Indexes of the sentences naming any of ``codes``: those naming more of them first,

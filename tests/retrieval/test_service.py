@@ -391,7 +391,7 @@ def test_a_question_about_what_a_named_document_says_is_no_medical_advice(
 
 FEE_PAGE = """# Widget fee schedule 2025
 
-Example Plan pays these rates for widget services.
+Example Plan pays these rates for widget services. Add-on 99931 is priced on its own page.
 
 ## Relative values
 
@@ -429,3 +429,14 @@ def test_a_table_row_is_cited_with_its_column_headers(fee_assistant: Assistant) 
 def test_a_list_item_is_found_by_its_heading(fee_assistant: Assistant) -> None:
     answer = fee_assistant.ask("Widget visit preparation: how long to fast?")
     assert any("Fast for 6 hours" in c.quote for c in answer.citations), answer.answer
+
+
+def test_an_attribute_the_materials_give_for_other_codes_only_is_refused(
+    fee_assistant: Assistant,
+) -> None:
+    # The fee page gives work RVUs for 61230 and 61235 and names 99931; no unit gives an RVU
+    # for 99931.
+    given = fee_assistant.ask("What is the work RVU of 61230?")
+    assert not given.refused and any("3.71" in c.quote for c in given.citations)
+    missing = fee_assistant.ask("What is the work RVU of 99931?")
+    assert missing.refused and not missing.citations
