@@ -10,6 +10,7 @@ trafilatura's, else the ``<title>``, else the first ``<h1>``.
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from typing import NamedTuple
 
@@ -45,10 +46,9 @@ def html_blocks(html: str) -> HtmlBlocks:
     paragraphs, lists (nested) and tables (header cells kept apart from body rows)."""
     doc = _extract(html)
     blocks = _structure(doc.body) if doc is not None and doc.body is not None else []
-    title = (doc.title if doc is not None else None) or ""
-    site = (doc.sitename if doc is not None else None) or ""
-    if title and site and site.casefold() not in title.casefold():
-        title = f"{title} | {site}"  # a question may name the site as its source
+    # The page's own <title> names the site too ("CPT 11042 - ... | CodeLantern"), and a
+    # question may name the site as its source; trafilatura's title leaves the site out.
+    title = _page_title(html) or (doc.title if doc is not None else None) or ""
     if not blocks or not title:
         fallback = _HtmlText()
         fallback.feed(html)
@@ -56,6 +56,14 @@ def html_blocks(html: str) -> HtmlBlocks:
         blocks = blocks or blocks_from_plain_text(fallback.text())
         title = title or fallback.title()
     return HtmlBlocks(blocks, title.strip())
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _page_title(html: str) -> str:
+    found = _TITLE.search(html[:65536])
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split()) if found else ""
 
 
 def _extract(html: str):  # trafilatura's Document, or None

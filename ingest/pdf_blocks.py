@@ -12,6 +12,9 @@ running heads, feet or page numbers.
 - Body lines form paragraphs, split where the gap between lines is wider than usual; a line
   that opens with a list marker ("1.", "a.", "•", "-") starts a list item, its wrapped lines
   joined to it. A word broken at a line end is joined (``ingest.pdf_text``).
+- A table set without rules is found by its layout: three or more lines in a row that split
+  into as many cells (runs of text apart by more than ~0.8 em), the first a header when it
+  has no digit ("Code  Work RVU  PE RVU NF ..." over "99950  2.85  21.40 ...").
 - A table pdfplumber finds on a page is read as a table, in its place among the lines; its
   first row is the header when it is bold and the rows under it are not, or when it has no
   digit and the rows under it do (a grid of labels and values has no header); a table that
@@ -42,6 +45,10 @@ _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
 _GAP_FACTOR = 1.6  # a gap this many times the usual line spacing ends a paragraph
+_CELL_GAP = 0.8  # em: text further apart than this on a line is in another table cell
+_WORD_GAP = 0.15  # em: text further apart than this is another word
+_MIN_COLUMNS = 3
+_MIN_ROWS = 3
 
 
 @dataclass
@@ -54,6 +61,7 @@ class _Line:
     page: int
     edge: bool  # among the first or last lines of its page
     margin: bool  # in the top or bottom margin zone
+    cells: tuple[str, ...] = ()  # the line split where its text is far apart (a table row)
 
 
 @dataclass
@@ -92,6 +100,7 @@ def pdf_blocks(pdf: pdfplumber.PDF, max_chars: int) -> list[Block]:
     items: list[tuple[int, float, Any]] = [(ln.page, ln.top, ln) for ln in kept]
     items += [(t.page, t.top, t) for t in tables]
     items.sort(key=lambda x: (x[0], x[1]))
+    items = _layout_tables(items)
     words = Counter(w.casefold() for ln in kept for w in re.findall(r"\w+", ln.text))
     return _blocks(items, levels, words)
 
@@ -122,8 +131,56 @@ def _read_page(page: Any, number: int) -> tuple[list[_Line], list[_Table]]:
             ln["text"].strip(), size, bold, top, bottom, number,
             edge=i < 3 or i >= len(body) - 3,
             margin=top < height * _MARGIN or bottom > height * (1 - _MARGIN),
+            cells=_cells(chars),
         ))
     return out, tables
+
+
+def _cells(chars: list[dict[str, Any]]) -> tuple[str, ...]:
+    """A line's text split where the gap between letters is wider than ``_CELL_GAP`` em."""
+    out: list[str] = []
+    cur = ""
+    last: dict[str, Any] | None = None
+    for c in chars:
+        if c["text"].isspace():
+            continue  # the gap decides, whether the PDF draws spaces or only moves on
+        size = float(c["size"]) or 10.0
+        if last is not None:
+            gap = float(c["x0"]) - float(last["x1"])
+            if gap > _CELL_GAP * size:
+                out.append(cur)
+                cur = ""
+            elif gap > _WORD_GAP * size:
+                cur += " "
+        cur += c["text"]
+        last = c
+    if cur:
+        out.append(cur)
+    return tuple(" ".join(x.split()) for x in out)
+
+
+def _layout_tables(items: list[tuple[int, float, Any]]) -> list[tuple[int, float, Any]]:
+    """Runs of body lines that read as a table without rules become ``_Table``s."""
+    out: list[tuple[int, float, Any]] = []
+    i = 0
+    while i < len(items):
+        first = items[i][2]
+        j = i
+        if isinstance(first, _Line) and len(first.cells) >= _MIN_COLUMNS:
+            while j + 1 < len(items) and isinstance(items[j + 1][2], _Line) and (
+                items[j + 1][2].page == first.page
+                and len(items[j + 1][2].cells) == len(first.cells)
+            ):
+                j += 1
+        if j - i + 1 >= _MIN_ROWS:
+            rows = [items[k][2].cells for k in range(i, j + 1)]
+            head = not any(ch.isdigit() for ch in "".join(rows[0]))
+            out.append((items[i][0], items[i][1], _Table(rows, first.top, first.page, head)))
+            i = j + 1
+            continue
+        out.append(items[i])
+        i += 1
+    return out
 
 
 def _bold_share(page: Any, bbox: tuple[float, float, float, float]) -> float:

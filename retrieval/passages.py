@@ -88,35 +88,41 @@ def is_asked(text: str) -> bool:
 
 
 def answer_to(view: LibraryView, question: Sentence) -> list[Sentence]:
-    """The rest of a question of the materials and the sentences that answer it: the rest of
-    its paragraph, then what follows in its document, over a paragraph break too ("Q: ...?" /
-    "A: ..."), up to the next question, heading or list item; at most three answering
-    sentences and ``_MAX_CHARS`` characters. [] when nothing answers it."""
+    """The rest of a question of the materials and the sentences that answer it, [] when
+    nothing does. The question goes on to the last sentence of its paragraph that asks
+    ('Reader question: "We did X. Is that 61240?"'); the answer is what follows, in the same
+    paragraph ("Can 11042 ...? No. Removal of ...") or after a break ("Q: ...?" / "A: ..."),
+    up to the next question, heading or list item: at most three sentences and
+    ``_MAX_CHARS`` characters."""
     chunks = sorted(view.by_doc.get(question.chunk.doc_id, ()), key=lambda c: c.position)
     reached = question.chunk.start + question.end
-    asking = True  # still in the question's own paragraph
-    rest: list[Sentence] = []
-    out: list[Sentence] = []
-    size = 0
+    after: list[tuple[Sentence, bool]] = []  # the next sentences; True: in its paragraph
+    same = True
     for chunk in chunks:
         if chunk.end <= reached or chunk.position < question.chunk.position:
             continue
         for start, end in split_sentences(chunk.text):
             if chunk.start + start < reached:
                 continue
-            text = chunk.text[start:end]
-            if asking and _gap(view, chunk.doc_id, reached, chunk.start + start) is not None:
-                rest.append(Sentence(chunk, start, end))
-                reached = chunk.start + end
-                continue
-            asking = False
-            if is_asked(text) or _is_heading(text) or (out and _starts_item(text)):
-                return rest + out if out else []
-            size += end - start
-            if len(out) >= _ANSWER_SENTENCES or (out and size > _MAX_CHARS):
-                return rest + out
-            out.append(Sentence(chunk, start, end))
+            same = same and _gap(view, chunk.doc_id, reached, chunk.start + start) is not None
+            after.append((Sentence(chunk, start, end), same))
             reached = chunk.start + end
+            if len(after) > 4 * _ANSWER_SENTENCES:
+                break
+        if len(after) > 4 * _ANSWER_SENTENCES:
+            break
+    asks = [i for i, (s, same) in enumerate(after) if same and is_asked(s.text)]
+    rest = [s for s, _ in after[: asks[-1] + 1]] if asks else []
+    out: list[Sentence] = []
+    size = 0
+    for s, _ in after[len(rest):]:
+        text = s.text
+        if is_asked(text) or _is_heading(text) or (out and _starts_item(text)):
+            break
+        size += len(text)
+        if len(out) >= _ANSWER_SENTENCES or (out and size > _MAX_CHARS):
+            break
+        out.append(s)
     return rest + out if out else []
 
 

@@ -236,3 +236,19 @@ def test_pdf_headings_by_size_and_numbered_criteria_as_items(tmp_path: Path) -> 
     assert "2. A second widget is not placed within 12 months." in units(loaded)
     at = loaded.text.index("Report 61230")
     assert loaded.structure.path_at(at) == ("Widget placement policy", "Coding")
+
+
+def test_a_pdf_table_without_rules_is_read_by_its_layout(tmp_path: Path) -> None:
+    pages = [[
+        (16, "Widget fee schedule"),
+        "Code        Work RVU        MUE        Price",
+        "61230        3.71        2        807.29",
+        "61235        1.20        1        139.84",
+        "61240        0.95        4        98.10",
+        "Prices are for 2026.",
+    ]]
+    path = tmp_path / "fees.pdf"
+    path.write_bytes(make_pdf(pages))
+    loaded = load(path)
+    assert "Code: 61235 | Work RVU: 1.20 | MUE: 1 | Price: 139.84" in units(loaded)
+    assert "Prices are for 2026." in units(loaded)  # prose stays prose

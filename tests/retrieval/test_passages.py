@@ -170,6 +170,7 @@ FAQ = (
     'Reader question: "Our surgeon removed a widget with forceps only. Is that 61240?"\n\n'
     "No. Forceps removal is reported with 61230. The 61240 code needs a snare.\n\n"
     "Q: Can 61235 be billed twice?\n\nA: Yes, once per side.\n\n"
+    "Does 61230 cover the imaging? No. Imaging is 61235.\n\n"
     "Other news\n\nThe office moves in May."
 )
 
@@ -185,4 +186,6 @@ def test_a_question_of_the_materials_comes_with_its_answer() -> None:
         "The 61240 code needs a snare."]
     q = _find(view, "Q: Can")
     assert is_asked(q.text) and [s.text for s in answer_to(view, q)] == ["A: Yes, once per side."]
+    inline = _find(view, "Does 61230")  # the answer in the question's own paragraph
+    assert [s.text for s in answer_to(view, inline)] == ["No.", "Imaging is 61235."]
     assert not is_asked("The office moves in May.")
