@@ -96,10 +96,12 @@ def refusal_reason(
         return _MEDICAL, {}
     if rules and (_rules_of_unruled_code(question, rules) or _unknown_modifier(question, rules)):
         return "The uploaded materials do not cover this question.", {}
-    # A question about a code is covered only by what the pages about that code say.
+    # A question about a code is covered only by what the pages about that code say. An
+    # attribute of a code is looked for in the units about the code, as the materials write
+    # it ("Facility allowed: $1,529.34" gives a price without the word): see below.
     docs = focus_docs or None
     for concept in question.concepts:
-        if not is_scope_concept(concept):
+        if not is_scope_concept(concept) or (question.codes and concept in _ATTRIBUTES):
             continue
         terms = concept_terms(concept)
         if terms and not any(lexical.mentions(t, docs) for t in terms):
