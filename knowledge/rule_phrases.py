@@ -7,7 +7,9 @@ refers back ("This code", "It", an imperative "(Use in conjunction with ...)"), 
 code the caller passes (the code of the section the sentence sits in). A sentence with a noun
 subject that is no code ("Imaging should be reported with ...") gives no rule.
 
-What is read: add-on status (and an explicit stand-alone statement, kept as provenance rule
+What is read: add-on status (in words, or by the marks of code books and fee schedules: a
+"+" opening a code's entry, the "(Use X in conjunction with ...)" parenthetical, a global
+indicator of ZZZ; and an explicit stand-alone statement, kept as provenance rule
 ``stand_alone`` so that merging can flag a conflict), primary codes ("should be used with",
 "Use X in conjunction with", "may be billed together with", "accepts X with"), excluded codes
 (the same with a negation: not, never, cannot, denies, mutually exclusive), see-also lists
@@ -25,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from knowledge.codes import find_codes, read_code_list
+from knowledge.codes import CODE_PATTERN, expand_range, find_codes, read_code_list
 
 __all__ = ["SentenceRule", "read_sentence"]
 
@@ -218,6 +220,33 @@ def _separate(sentence: str, context: str | None) -> list[SentenceRule]:
     return [SentenceRule("separate", subjects, codes)] if subjects and codes else []
 
 
+# Add-on status as code books and fee schedules mark it: a "+" right before a code that opens
+# an entry ("+92921 Balloon angioplasty ...", "- +22840 ...", "Code: +33225 | ..."); the CPT
+# parenthetical that only add-on codes carry ("(Use 22840-22845 in conjunction with ...)");
+# a global indicator of ZZZ or "global concept does not apply" stated for one code.
+_PLUS = re.compile(rf"(?:^[\s\-*•·]*|[:|]\s*)\+\s?({CODE_PATTERN})(?![0-9A-Za-z])")
+_USE_PARENTHETICAL = re.compile(
+    rf"^\(\s*use\s+({CODE_PATTERN})(?:\s*(?:-|\u2013|\u2014|\s+through\s+)\s*({CODE_PATTERN}))?"
+    rf"\s+in\s+conjunction\s+with\b",
+    _I,
+)
+_ZZZ = re.compile(r"\bZZZ\b|\bglobal\s+concept\s+does\s+not\s+apply\b", _I)
+
+
+def _marked_add_on(sentence: str) -> list[SentenceRule]:
+    """The add-on codes a sentence marks by the book's conventions (see ``_PLUS``)."""
+    codes: list[str] = [m.group(1).upper() for m in _PLUS.finditer(sentence)]
+    use = _USE_PARENTHETICAL.match(sentence.strip())
+    if use is not None:
+        codes += expand_range(use.group(1), use.group(2)) if use.group(2) else [use.group(1)]
+    if _ZZZ.search(sentence):
+        named = sorted({c for c, _, _ in find_codes(sentence)})
+        if len(named) == 1:
+            codes += named
+    found = tuple(dict.fromkeys(c.upper() for c in codes))
+    return [SentenceRule("add_on", found)] if found else []
+
+
 def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:
     """The rules one sentence states; ``context`` is the code of the section it sits in."""
     rules = (
@@ -248,4 +277,9 @@ def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:
         subjects = tuple(named) if len(named) == 1 else ((context,) if context else ())
         if mods and subjects:
             rules.append(SentenceRule("modifier", subjects, modifiers=mods))
+    # A sentence marking its code "+" and saying "List separately ..." states one rule.
+    added = {c for r in rules if r.kind == "add_on" for c in r.subjects}
+    marked = [c for r in _marked_add_on(sentence) for c in r.subjects if c not in added]
+    if marked:
+        rules.append(SentenceRule("add_on", tuple(marked)))
     return rules
