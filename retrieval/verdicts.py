@@ -72,7 +72,9 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
     is an add-on, or they call it stand-alone.
     """
     if len(question.codes) >= 2:
-        return list(question.claim_lines)
+        absent = _written_without(question)
+        lines = [ln for ln in question.claim_lines if ln[:5].upper() not in absent]
+        return lines or list(question.claim_lines)
     if len(question.codes) == 1:
         rules = {r.code: r for r in view.rules}
         code = question.codes[0]
@@ -86,6 +88,30 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
         ):
             return list(question.claim_lines)
     return None
+
+
+_WITHOUT_WORDS = 3  # "99153 sans mettre 99152": a 'without' word this many words before
+_WITHOUT_CHARS = 8  # "没有报99152", "99152 없이": this close where words are not spaced
+
+
+def _written_without(question: Question) -> set[str]:
+    """The codes the question says are not on the claim ("99153 without 99152", "sans 99152",
+    "ohne 11042", "99152 없이"): a 'without' word right before the code (or, in Korean, after)."""
+    text = question.text.lower()
+    words = steering_words("without")
+    mine = words.get(question.language, ()) + (words["en"] if question.language != "en" else ())
+    absent: set[str] = set()
+    for code in question.codes:
+        at = text.find(code.lower())
+        if at < 0:
+            continue
+        before = text[:at]
+        spaced = " ".join(before.split()[-_WITHOUT_WORDS:])
+        after = text[at + 5 : at + 5 + _WITHOUT_CHARS] if question.language == "ko" else ""
+        near = f"{spaced} {before[-_WITHOUT_CHARS:]} {after}"
+        if any(_found(w, spaced if w.isascii() else near) for w in mine):
+            absent.add(code)
+    return absent
 
 
 def _alone_at_code(question: Question) -> bool:

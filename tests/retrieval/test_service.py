@@ -440,3 +440,20 @@ def test_an_attribute_the_materials_give_for_other_codes_only_is_refused(
     assert not given.refused and any("3.71" in c.quote for c in given.citations)
     missing = fee_assistant.ask("What is the work RVU of 99931?")
     assert missing.refused and not missing.citations
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can I bill 99931 without 99910 on the claim?",
+        "¿Puedo facturar 99931 sin 99910?",
+        "Peut-on coder 99931 sans mettre 99910 ?",
+        "Darf ich 99931 ohne 99910 abrechnen?",
+        "99931 可以没有99910单独报吗？",
+        "99931 은 99910 없이 청구할 수 있나요?",
+    ],
+)
+def test_a_code_written_after_without_is_not_on_the_claim(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.verdict is not None and answer.verdict.status == "missing_primary", answer.answer
+    assert "99910" not in answer.verdict.codes
