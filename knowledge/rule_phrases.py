@@ -131,6 +131,11 @@ def _refers_back(prefix: str) -> bool:
     return bool(_REFERENCE.search(prefix) or _IMPERATIVE.match(bare))
 
 
+# A HCPCS Level II code ("G2211", "J1100") is not read as a code; as a subject it is still
+# a code, not a reference back to the section's: "(Use G2211 in conjunction with ...)".
+_OTHER_CODE = re.compile(r"(?<![0-9A-Za-z])[A-Va-v]\d{4}(?![0-9A-Za-z])")
+
+
 def _pair_rules(sentence: str, context: str | None) -> list[SentenceRule]:
     """'X should (not) be reported with LIST' and its imperative forms."""
     rules: list[SentenceRule] = []
@@ -152,7 +157,7 @@ def _pair_rules(sentence: str, context: str | None) -> list[SentenceRule]:
                 continue
             subjects = subjects or previous
         elif not subjects:
-            if context is None or not _refers_back(prefix):
+            if context is None or not _refers_back(prefix) or _OTHER_CODE.search(prefix):
                 clause_start = listed.end
                 continue
             subjects = (context,)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from knowledge.codes import codes_in
 from knowledge.models import CodeRules
@@ -217,12 +218,21 @@ def _attribute_not_given(
     if not question.codes:
         return False
     for concept in question.concepts:
-        pattern = _ATTRIBUTES.get(concept)
-        if pattern is not None and not any(
-            lexical.said_of_code(pattern, code, docs or None) for code in question.codes
+        if concept in _ATTRIBUTES and not any(
+            lexical.said_of_code(_attribute_pattern(concept), code, docs or None)
+            for code in question.codes
         ):
             return True
     return False
+
+
+@cache
+def _attribute_pattern(concept: str) -> re.Pattern[str]:
+    """How the materials give an attribute: its usual forms, or the glossary's English terms
+    for it ("This is an additional charge, added to the cost of the main procedure")."""
+    terms = "|".join(re.escape(t) for t in sorted(concept_terms(concept), key=len, reverse=True))
+    own = _ATTRIBUTES[concept].pattern
+    return re.compile(rf"{own}|\b(?:{terms})\b" if terms else own, _I)
 
 
 def _rules_of_unruled_code(question: Question, rules: Sequence[CodeRules]) -> bool:
