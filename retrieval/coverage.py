@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from knowledge.codes import codes_in
 from knowledge.models import CodeRules
@@ -194,7 +193,8 @@ _QUESTION_MODIFIER = re.compile(r"(?<![\w-])-\s?([0-9]{2}|[A-Z]{2})(?![0-9A-Za-z
 
 
 # Attributes a page gives for a code, as coding materials write them: its RVUs, unit limit,
-# global period, price or payment, prior authorization. A question asking one for a code is
+# global period, price (an amount), payment (whether and how it is paid or charged), prior
+# authorization. A question asking one for a code is
 # covered only by a unit about that code that gives it (a fee-schedule row of the code, a
 # sentence naming it, a row of a page whose title names it).
 _I = re.IGNORECASE
@@ -204,7 +204,9 @@ _ATTRIBUTES: dict[str, re.Pattern[str]] = {
     "global_period": re.compile(r"\bglobal\b", _I),
     "price_amount": re.compile(
         r"\$\s?\d|\ballow(?:ed|ance|able)\b|\bpric(?:e|ed|ing)\b|\bfees?\b", _I),
-    "payment": re.compile(r"\$\s?\d|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b", _I),
+    "payment": re.compile(
+        r"\$\s?\d|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b|\bcharges?\b|\bcosts?\b",
+        _I),
     "prior_authorization": re.compile(r"authori[sz]|precert|prior approval", _I),
 }
 
@@ -219,20 +221,11 @@ def _attribute_not_given(
         return False
     for concept in question.concepts:
         if concept in _ATTRIBUTES and not any(
-            lexical.said_of_code(_attribute_pattern(concept), code, docs or None)
+            lexical.said_of_code(_ATTRIBUTES[concept], code, docs or None)
             for code in question.codes
         ):
             return True
     return False
-
-
-@cache
-def _attribute_pattern(concept: str) -> re.Pattern[str]:
-    """How the materials give an attribute: its usual forms, or the glossary's English terms
-    for it ("This is an additional charge, added to the cost of the main procedure")."""
-    terms = "|".join(re.escape(t) for t in sorted(concept_terms(concept), key=len, reverse=True))
-    own = _ATTRIBUTES[concept].pattern
-    return re.compile(rf"{own}|\b(?:{terms})\b" if terms else own, _I)
 
 
 def _rules_of_unruled_code(question: Question, rules: Sequence[CodeRules]) -> bool:
