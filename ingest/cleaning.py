@@ -24,8 +24,9 @@ A line is dropped as boilerplate when it is one of (rules are generic; no page i
   (``Discover what matters.``);
 - a breadcrumb trail: three or more short steps joined by ``>``, ``›`` or ``»``
   (``Home › CPT Codes › Surgery › 50706``), most of them words;
-- a login prompt or a metered-access notice on a short line (``Sign in to see
-  contract-specific rates``, ``3 free page views remaining``).
+- a login prompt, a metered-access notice or a newsletter sign-up on a short line (``Sign in
+  to see contract-specific rates``, ``3 free page views remaining``, ``Want the Digest in
+  your inbox?``).
 
 A title such as ``2025 CPT code 50706`` has none of these marks and is kept.
 """
@@ -108,6 +109,10 @@ _METER = re.compile(
     r"\s+(?:remaining|left)\b|\byou have (?:\d+|one|two|three) (?:free )?(?:page )?"
     r"(?:views?|lookups?|articles?)\b"
 )
+_SIGNUP = re.compile(
+    r"\bin your inbox\b|\b(?:sign up|subscribe)\b.{0,40}\b(?:newsletter|updates|alerts|digest|"
+    r"emails?)\b"
+)
 _SLOGAN = re.compile(r"\b(?:discover|explore|unlock|empower|reimagine|elevate|transform)\b")
 
 
@@ -144,6 +149,8 @@ def is_boilerplate_line(line: str) -> bool:
     if len(words) <= 40 and (_COOKIE.search(folded) or _COPYRIGHT.search(folded)):
         return True
     if len(words) <= 30 and (_LOGIN.search(folded) or _METER.search(folded)):
+        return True
+    if len(words) <= 20 and _SIGNUP.search(folded):
         return True
     if not ends_sentence and _is_breadcrumb(line):
         return True

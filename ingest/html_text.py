@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import trafilatura
 from lxml import etree
+from lxml import html as lxml_html
 
 from ingest.structure import Block, blocks_from_plain_text, guess_header
 
@@ -67,11 +68,30 @@ def _page_title(html: str) -> str:
 
 
 def _extract(html: str):  # trafilatura's Document, or None
+    # Formatting kept: trafilatura drops some blocks that open with bold text ("Coding tip:
+    # ..."); the text of <hi> elements is read like any other (``_inline``).
     return trafilatura.bare_extraction(
-        html, favor_recall=True, include_comments=False, include_tables=True,
-        include_formatting=False, include_links=False, include_images=False, with_metadata=True,
+        _wrap_loose_text(html), favor_recall=True, include_comments=False, include_tables=True,
+        include_formatting=True, include_links=False, include_images=False, with_metadata=True,
         prune_xpath=_HTML_PRUNE,
     )
+
+
+def _wrap_loose_text(html: str) -> str:
+    """``html`` with the text a <div> holds before its first child put in a <p> of its own:
+    trafilatura drops such text ("<div>Line 1: ...<br>Line 2: ...</div>" loses line 1)."""
+    try:
+        tree = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    changed = False
+    for div in tree.iter("div"):
+        if div.text and div.text.strip() and len(div):
+            para = lxml_html.Element("p")
+            para.text, div.text = div.text, None
+            div.insert(0, para)
+            changed = True
+    return lxml_html.tostring(tree, encoding="unicode") if changed else html
 
 
 def _structure(body: etree._Element) -> list[Block]:

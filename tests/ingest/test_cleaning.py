@@ -99,3 +99,21 @@ def test_words_are_never_changed(data_dir: Path) -> None:
     raw = (data_dir / "ingest" / "guide.md").read_text(encoding="utf-8")
     cleaned = clean_text(raw)
     assert re.findall(r"\S+", cleaned) == re.findall(r"\S+", raw)
+
+
+@pytest.mark.parametrize(
+    ("line", "chrome"),
+    [
+        ("Home › CPT Codes › Surgery › Urinary System › 61235", True),
+        ("Provider login: Sign in to see contract-specific rates.", True),
+        ("You have 3 free page views remaining this month.", True),
+        ("Want the Widget Digest in your inbox?", True),
+        ("Sign up for our free coding newsletter.", True),
+        ("61230 / 61231 / 61232", False),
+        ("Units: 2 per day / 4 per week", False),
+        ("The payer sends updates to its fee schedule every quarter.", False),
+        ("Report 61235 once per side.", False),
+    ],
+)
+def test_site_chrome_lines(line: str, chrome: bool) -> None:
+    assert is_boilerplate_line(line) is chrome

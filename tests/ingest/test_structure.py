@@ -252,3 +252,31 @@ def test_a_pdf_table_without_rules_is_read_by_its_layout(tmp_path: Path) -> None
     loaded = load(path)
     assert "Code: 61235 | Work RVU: 1.20 | MUE: 1 | Price: 139.84" in units(loaded)
     assert "Prices are for 2026." in units(loaded)  # prose stays prose
+
+
+def test_html_text_loose_in_a_div_and_bold_leads_are_kept(tmp_path: Path) -> None:
+    page = """<html><head><title>Widget newsletter | Example Digest</title></head><body><main>
+<h1>Widget coding newsletter</h1>
+<p>This issue walks through two widget claims that our readers sent in last month.</p>
+<h2>Worked example</h2>
+<p>A surgeon places widgets on both sides in one session and documents both sites.</p>
+<div class="claim">Line 1: 61230 x 1 (left side)<br>Line 2: 61230 x 1 (right side)</div>
+<div class="tip"><strong>Coding tip:</strong> Any part of a second widget counts as one
+more unit of 61235, never as a half unit.</div>
+<p>Write to the editor with your own widget questions and we will answer them here.</p>
+</main></body></html>"""
+    path = tmp_path / "news.html"
+    path.write_text(page)
+    loaded = load(path)
+    assert "Line 1: 61230 x 1 (left side)" in loaded.text
+    assert "Any part of a second widget counts as one" in loaded.text
+    assert loaded.title == "Widget newsletter | Example Digest"
+
+
+def test_loose_div_text_is_given_a_paragraph_of_its_own() -> None:
+    from ingest.html_text import _wrap_loose_text
+
+    out = _wrap_loose_text('<div class="claim">Line 1: 61230 x 1<br>Line 2: 61235 x 1</div>')
+    assert "<p>Line 1: 61230 x 1</p>" in out and "Line 2: 61235 x 1" in out
+    plain = "<div><p>Already in a paragraph.</p></div>"
+    assert _wrap_loose_text(plain) == plain
