@@ -23,10 +23,10 @@ A line is dropped as boilerplate when it is one of (rules are generic; no page i
 - a marketing tagline: at most five words, no digits, with a slogan verb
   (``Discover what matters.``);
 - a breadcrumb trail: three or more short steps joined by ``>``, ``›`` or ``»``
-  (``Home › CPT Codes › Surgery › 50706``), most of them words;
-- a login prompt, a metered-access notice or a newsletter sign-up on a short line (``Sign in
-  to see contract-specific rates``, ``3 free page views remaining``, ``Want the Digest in
-  your inbox?``).
+  (``Home › CPT Codes › Surgery › 99931``), most of them words;
+- a login prompt, a metered-access notice or a newsletter sign-up on a short line (``Log in
+  to view member pricing``, ``3 free page views remaining``, ``Get our bulletin in
+  your inbox``).
 
 A title such as ``2025 CPT code 50706`` has none of these marks and is kept.
 """

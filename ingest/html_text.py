@@ -47,7 +47,7 @@ def html_blocks(html: str) -> HtmlBlocks:
     paragraphs, lists (nested) and tables (header cells kept apart from body rows)."""
     doc = _extract(html)
     blocks = _structure(doc.body) if doc is not None and doc.body is not None else []
-    # The page's own <title> names the site too ("CPT 11042 - ... | CodeLantern"), and a
+    # The page's own <title> names the site too ("Code 99931 - ... | Example Codes"), and a
     # question may name the site as its source; trafilatura's title leaves the site out.
     title = _page_title(html) or (doc.title if doc is not None else None) or ""
     if not blocks or not title:
@@ -68,7 +68,7 @@ def _page_title(html: str) -> str:
 
 
 def _extract(html: str):  # trafilatura's Document, or None
-    # Formatting kept: trafilatura drops some blocks that open with bold text ("Coding tip:
+    # Formatting kept: trafilatura drops some blocks that open with bold text ("Tip:
     # ..."); the text of <hi> elements is read like any other (``_inline``).
     return trafilatura.bare_extraction(
         _wrap_loose_text(html), favor_recall=True, include_comments=False, include_tables=True,

@@ -204,7 +204,7 @@ def vector_records(chunks: Sequence[Chunk], header: str = "") -> list[VectorReco
 
     Each is embedded with its context: the document's title (``header``) and the heading path
     of its section (``chunk.meta["section"]``). A sentence reads "It should not be used with
-    codes ... (2025 code 50706 · Reporting guidance)": on a page about one procedure every
+    codes ... (Code 99931 · Reporting guidance)": on a page about one procedure every
     sentence then shares the topic, and what tells them apart decides; a list item or a table
     row is found by the section it sits in ("Preparation", "Relative value units"). Measured
     on the visible gold set with the title alone: dense recall@1 of the right sentence 29 -> 51

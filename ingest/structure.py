@@ -212,7 +212,7 @@ def guess_header(
     rows: Sequence[tuple[str, ...]],
 ) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """A table written without header cells: its first row is the header when it has no digit
-    and some row under it has one (``Code | Work RVU`` over ``50706 | 3.81``)."""
+    and some row under it has one (``Code | Work RVU`` over ``99931 | 1.20``)."""
     body = list(rows)
     if len(body) >= 2 and not any(ch.isdigit() for ch in "".join(body[0])) and any(
         ch.isdigit() for row in body[1:] for ch in "".join(row)

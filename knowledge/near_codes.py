@@ -1,10 +1,10 @@
-"""Codes one slip of the keyboard away from another: "did you mean 50706?" for 50760.
+"""Codes one slip of the keyboard away from another: "did you mean 99931?" for 99913.
 
-A coder who types 50760 for 50706 (two digits swapped), 5076 (one left out) or 507066 (one
+A coder who types 99913 for 99931 (two digits swapped), 9993 (one left out) or 999311 (one
 doubled) asks about a code the materials never name. Answering from the code's neighbours
 would be wrong; saying "no information" without the near miss leaves the coder guessing.
-One digit written wrong (50716) is a weaker sign: neighbouring codes differ in one digit
-(52341, 52344, 52351 are all codes), so callers ask for it only where nothing else on the
+One digit written wrong (99921) is a weaker sign: neighbouring codes differ in one digit
+(99910, 99911, 99914 may all be codes), so callers ask for it only where nothing else on the
 question decides it. Pure functions over code strings.
 """
 
@@ -35,10 +35,10 @@ def slips(written: str, substitutions: bool = False) -> list[str]:
 def near_miss(written: str, known: Iterable[str], substitutions: bool = False) -> str | None:
     """The known code ``written`` most likely stands for (see ``slips``), or None.
 
-    >>> near_miss("50760", {"50706", "50705"})
-    '50706'
-    >>> near_miss("50716", {"50706"}), near_miss("50716", {"50706"}, substitutions=True)
-    (None, '50706')
+    >>> near_miss("99913", {"99931", "99930"})
+    '99931'
+    >>> near_miss("99921", {"99931"}), near_miss("99921", {"99931"}, substitutions=True)
+    (None, '99931')
     """
     pool = set(known)
     if written.upper() in pool:

@@ -226,8 +226,8 @@ def _separate(sentence: str, context: str | None) -> list[SentenceRule]:
 
 
 # Add-on status as code books and fee schedules mark it: a "+" right before a code that opens
-# an entry ("+92921 Balloon angioplasty ...", "- +22840 ...", "Code: +33225 | ..."); the CPT
-# parenthetical that only add-on codes carry ("(Use 22840-22845 in conjunction with ...)");
+# an entry ("+99931 Laser fragmentation ...", "- +99932 ...", "Code: +99933 | ..."); the CPT
+# parenthetical that only add-on codes carry ("(Use 99931-99933 in conjunction with ...)");
 # a global indicator of ZZZ or "global concept does not apply" stated for one code.
 _PLUS = re.compile(rf"(?:^[\s\-*•·]*|[:|]\s*)\+\s?({CODE_PATTERN})(?![0-9A-Za-z])")
 _USE_PARENTHETICAL = re.compile(

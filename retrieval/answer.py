@@ -58,9 +58,9 @@ def select_evidence(
     ``codes``: the codes the question names; ``measures``: the kinds of number it asks for
     (``retrieval.measures``). Of the best few sentences scoring close to the best, one that
     holds such a number and names such a code goes first, else one that holds the number,
-    else one that names the code: a fee-schedule row about 11045 answers a question about
-    11045 better than its neighbour about 11043, and "at least 42 days since ..." answers
-    "how many days" better than the policy's effective date.
+    else one that names the code: a fee-schedule row about 99932 answers a question about
+    99932 better than its neighbour about 99931, and "within 30 days of ..." answers "how
+    many days" better than the policy's effective date.
 
     ``notices``: disclaimers and pointers elsewhere (``retrieval.boilerplate``) may be
     quoted; otherwise they never are: they answer nothing.
@@ -72,7 +72,7 @@ def select_evidence(
 
     A question naming a code is answered only from the pages that name that code
     (``focus_docs``): another code's page is not evidence about it. A heading the loader
-    found ("What 50706 includes") names a topic and answers nothing: it is never quoted.
+    found ("What 99931 includes") names a topic and answers nothing: it is never quoted.
     """
     usable = [
         e

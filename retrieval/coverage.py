@@ -79,7 +79,7 @@ def refusal_reason(
     if not lexical.chunks:
         return "No materials have been uploaded yet.", {}
     unknown = [c for c in question.codes if c not in known_codes]
-    # A code the materials never name but one slip away from one they do (50760 for 50706)
+    # A code the materials never name but one slip away from one they do (99913 for 99931)
     # is likely a typo: refused with the near miss. A claim is not: its checker says what the
     # rules say of its codes (``unknown`` when they say nothing).
     written = unknown + ([] if question.codes else list(question.near_codes))
@@ -98,7 +98,7 @@ def refusal_reason(
         return "The uploaded materials do not cover this question.", {}
     # A question about a code is covered only by what the pages about that code say. An
     # attribute of a code is looked for in the units about the code, as the materials write
-    # it ("Facility allowed: $1,529.34" gives a price without the word): see below.
+    # it ("Facility allowed: $120.00" gives a price without the word): see below.
     docs = focus_docs or None
     for concept in question.concepts:
         if not is_scope_concept(concept) or (question.codes and concept in _ATTRIBUTES):
@@ -215,7 +215,7 @@ def _attribute_not_given(
     question: Question, lexical: LexicalIndex, docs: frozenset[str] | None
 ) -> bool:
     """The question asks for an attribute of its code (``_ATTRIBUTES``) that no unit about the
-    code gives (in the documents it names, when it names some): "the MUE of 50693" when the
+    code gives (in the documents it names, when it names some): "the MUE of 99945" when the
     pages give MUEs for other codes only."""
     if not question.codes:
         return False

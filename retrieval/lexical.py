@@ -81,7 +81,7 @@ class LexicalIndex:
             for code in dict.fromkeys(find_code_strings(s.text)):
                 self._naming.setdefault(code, []).append(i)
         # The units about a code: those naming it, those under a heading naming it, and those
-        # of a document whose title names it ("Code 50706" page, its "MUE | 2" row).
+        # of a document whose title names it ("Code 99931" page, its "MUE | 2" row).
         titles = {d.doc_id: d.title for d in view.documents}
         self._about: dict[str, set[int]] = {}
         for i, s in enumerate(self.sentences):
@@ -105,7 +105,7 @@ class LexicalIndex:
             for w in ws:
                 self._word_docs.setdefault(w, set()).add(d)
         # A document is also named by its title (a site's name is often only there) and by
-        # the name of its file ("...-quillmark.html"): a question may name either.
+        # the name of its file ("...-examplepayer.html"): a question may name either.
         for doc in view.documents:
             for w in phrase_words(f"{doc.title} {doc.source.replace('-', ' ').replace('_', ' ')}"):
                 self._word_docs.setdefault(w, set()).add(doc.doc_id)

@@ -3,8 +3,8 @@ amount"), and whether a sentence of the materials holds a number of that kind.
 
 A question asking "within how many days must records be sent?" is answered by the sentence
 that holds a number of days, not by its neighbour about the policy's effective date. The
-question words come in the ten languages; the materials are English and say "21 calendar
-days", "80 percent", "$181.08". The table is data (``data/measures.json``), read once.
+question words come in the ten languages; the materials are English and say "30 calendar
+days", "50 percent", "$120.00". The table is data (``data/measures.json``), read once.
 """
 
 from __future__ import annotations

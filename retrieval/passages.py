@@ -76,7 +76,7 @@ def example_continuation(view: LibraryView, first: Sentence, limit: int = 2) -> 
     return out
 
 
-# "Q: ...?", "Reader question: "... 45385?"": a question the materials ask and then answer.
+# "Q: ...?", "Reader question: "... 99931?"": a question the materials ask and then answer.
 _ASKED = re.compile(r"\?[\s\"'”’»)\]]*$")
 _ASK_LABEL = re.compile(r"^\W*(?:q\s*[:.]|q&a\b|(?:reader\s+)?question\b)", re.IGNORECASE)
 _ANSWER_SENTENCES = 3
@@ -91,7 +91,7 @@ def answer_to(view: LibraryView, question: Sentence) -> list[Sentence]:
     """The rest of a question of the materials and the sentences that answer it, [] when
     nothing does. The question goes on to the last sentence of its paragraph that asks
     ('Reader question: "We did X. Is that 61240?"'); the answer is what follows, in the same
-    paragraph ("Can 11042 ...? No. Removal of ...") or after a break ("Q: ...?" / "A: ..."),
+    paragraph ("Can 99931 ...? No. Removal of ...") or after a break ("Q: ...?" / "A: ..."),
     up to the next question, heading or list item: at most three sentences and
     ``_MAX_CHARS`` characters."""
     chunks = sorted(view.by_doc.get(question.chunk.doc_id, ()), key=lambda c: c.position)

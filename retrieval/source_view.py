@@ -2,8 +2,8 @@
 headers, any unit under its heading path. Pure functions over the stored text.
 
 A table row is stored as one line of cells joined by `` | ``, each cell written
-``Header: value`` under its column header (``ingest.structure``): "Code: 50706 | Work RVU:
-3.81 | MUE: 2" reads back as the columns Code, Work RVU, MUE and one row of values.
+``Header: value`` under its column header (``ingest.structure``): "Code: 99931 | Work RVU:
+1.20 | MUE: 2" reads back as the columns Code, Work RVU, MUE and one row of values.
 """
 
 from __future__ import annotations

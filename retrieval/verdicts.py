@@ -90,13 +90,13 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
     return None
 
 
-_WITHOUT_WORDS = 3  # "99153 sans mettre 99152": a 'without' word this many words before
-_WITHOUT_CHARS = 8  # "没有报99152", "99152 없이": this close where words are not spaced
+_WITHOUT_WORDS = 3  # "99931 sans mettre 99910": a 'without' word this many words before
+_WITHOUT_CHARS = 8  # "没有报99910", "99910 없이": this close where words are not spaced
 
 
 def _written_without(question: Question) -> set[str]:
-    """The codes the question says are not on the claim ("99153 without 99152", "sans 99152",
-    "ohne 11042", "99152 없이"): a 'without' word right before the code (or, in Korean, after)."""
+    """The codes the question says are not on the claim ("99931 without 99910", "sans 99910",
+    "ohne 99910", "99910 없이"): a 'without' word right before the code (or, in Korean, after)."""
     text = question.text.lower()
     words = steering_words("without")
     mine = words.get(question.language, ()) + (words["en"] if question.language != "en" else ())

@@ -105,7 +105,7 @@ def test_words_are_never_changed(data_dir: Path) -> None:
     ("line", "chrome"),
     [
         ("Home › CPT Codes › Surgery › Urinary System › 61235", True),
-        ("Provider login: Sign in to see contract-specific rates.", True),
+        ("Member login: Log in to view plan-specific pricing.", True),
         ("You have 3 free page views remaining this month.", True),
         ("Want the Widget Digest in your inbox?", True),
         ("Sign up for our free coding newsletter.", True),

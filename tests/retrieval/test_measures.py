@@ -48,13 +48,13 @@ def test_a_question_without_a_number_asks_for_none() -> None:
 @pytest.mark.parametrize(
     ("sentence", "measure", "holds"),
     [
-        ("Records are due within 21 calendar days of the request.", "days", True),
+        ("Notes must reach the plan within 30 calendar days of the visit.", "days", True),
         ("A 90-day global period applies.", "days", True),
         ("Original effective date: June 1, 2022", "days", False),
-        ("A reduction of at least 80 percent in the pain score.", "percent", True),
-        ("Facility allowed: $181.08", "money", True),
+        ("The widget must stay in place for 90 percent of the session.", "percent", True),
+        ("Facility allowed: $120.00", "money", True),
         ("Report 61235 x 2 units when both sides are done.", "units", True),
-        ("No more than 0.5 mL of injectate per level.", "volume", True),
+        ("Up to 2 mL of contrast per widget.", "volume", True),
         ("Fast for 6 hours before the visit.", "hours", True),
         ("Fast before the visit.", "hours", False),
     ],
