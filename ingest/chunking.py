@@ -38,8 +38,8 @@ import json
 import re
 from typing import NamedTuple
 
-from ingest.structure import PATH_SEPARATOR, Rendered
-from knowledge.models import Chunk, MetaValue
+from ingest.structure import Rendered
+from knowledge.models import SECTION_SEPARATOR, Chunk, MetaValue
 from knowledge.sentences import paragraph_spans, split_sentences
 
 __all__ = ["chunk_document", "chunk_id_for"]
@@ -93,7 +93,7 @@ def chunk_document(
         n_sentences = bisect.bisect_left(starts, end) - bisect.bisect_right(ends, start)
         meta: dict[str, MetaValue] = {"sentences": max(n_sentences, 0)}
         if structure is not None and (path := structure.path_at(max(start, end - 1))):
-            meta["section"] = PATH_SEPARATOR.join(path)
+            meta["section"] = SECTION_SEPARATOR.join(path)
         chunks.append(
             Chunk(
                 chunk_id=chunk_id_for(doc_id, position, body, meta),

@@ -1,10 +1,11 @@
-"""Turn an HTML page (already decoded to ``str``) into plain text and a title. Pure; no I/O.
+"""Turn an HTML page (already decoded to ``str``) into ``ingest.structure`` blocks and a title.
+Pure; no I/O.
 
-trafilatura finds the main text (scripts, styles, iframes, objects and templates are pruned
-first; navigation and footers are left out); headings, paragraphs, list items and table rows
-become lines, blocks are separated by blank lines. When trafilatura finds nothing, a plain
-``html.parser`` walk that drops script/style/nav/footer/iframe/... is used instead. The title is
-trafilatura's, else the ``<title>``, else the first ``<h1>``.
+trafilatura finds the main content (scripts, styles, iframes, objects and templates are pruned
+first; navigation and footers are left out); its headings, paragraphs, lists and tables become
+blocks. When trafilatura finds nothing, a plain ``html.parser`` walk that drops
+script/style/nav/footer/iframe/... gives paragraphs instead. The title is the page's
+``<title>``, else trafilatura's, else the first ``<h1>``.
 """
 
 from __future__ import annotations
@@ -20,19 +21,12 @@ from lxml import html as lxml_html
 
 from ingest.structure import Block, blocks_from_plain_text, guess_header
 
-__all__ = ["HtmlBlocks", "HtmlText", "extract_html_text", "html_blocks"]
+__all__ = ["HtmlBlocks", "html_blocks"]
 
 # Pruned before trafilatura reads a page: on short pages it would keep an iframe's fallback
 # text (and a script is never material).
 _HTML_PRUNE = [f"//{tag}" for tag in ("script", "style", "noscript", "template", "iframe",
                                       "frame", "object", "embed", "applet")]
-
-
-class HtmlText(NamedTuple):
-    """Text and title extracted from one HTML page (title stripped; either may be empty)."""
-
-    text: str
-    title: str
 
 
 class HtmlBlocks(NamedTuple):
@@ -77,21 +71,21 @@ def _extract(html: str):  # trafilatura's Document, or None
     )
 
 
-def _wrap_loose_text(html: str) -> str:
-    """``html`` with the text a <div> holds before its first child put in a <p> of its own:
-    trafilatura drops such text ("<div>Line 1: ...<br>Line 2: ...</div>" loses line 1)."""
+def _wrap_loose_text(html: str) -> str | lxml_html.HtmlElement:
+    """The parsed page, with the text a <div> holds before its first child put in a <p> of its
+    own: trafilatura drops such text ("<div>Line 1: ...<br>Line 2: ...</div>" loses line 1).
+    The tree goes to trafilatura as it is (no second parse); ``html`` itself when lxml cannot
+    parse it."""
     try:
         tree = lxml_html.fromstring(html)
     except (etree.ParserError, ValueError):
         return html
-    changed = False
     for div in tree.iter("div"):
         if div.text and div.text.strip() and len(div):
             para = lxml_html.Element("p")
             para.text, div.text = div.text, None
             div.insert(0, para)
-            changed = True
-    return lxml_html.tostring(tree, encoding="unicode") if changed else html
+    return tree
 
 
 def _structure(body: etree._Element) -> list[Block]:
@@ -138,37 +132,6 @@ def _table(table: etree._Element) -> Block:
     if not header:
         header, rows = guess_header(rows)
     return Block("table", header=header, rows=tuple(rows))
-
-
-def extract_html_text(html: str) -> HtmlText:
-    """The main text of ``html`` (blocks joined by blank lines) and its title."""
-    doc = _extract(html)
-    blocks = _tree_blocks(doc.body) if doc is not None and doc.body is not None else []
-    text = "\n\n".join(blocks)
-    title = (doc.title if doc is not None else None) or ""
-    if not text or not title:
-        fallback = _HtmlText()
-        fallback.feed(html)
-        fallback.close()
-        text, title = text or fallback.text(), title or fallback.title()
-    return HtmlText(text, title.strip())
-
-
-def _tree_blocks(body: etree._Element) -> list[str]:
-    """Turn trafilatura's XML (head, p, list/item, table/row/cell, quote, code) into blocks."""
-    blocks: list[str] = []
-    for el in body:
-        if el.tag == "list":
-            lines = [f"- {_inline(item)}" for item in el.iter("item") if _inline(item)]
-            block = "\n".join(lines)
-        elif el.tag == "table":
-            rows = (" | ".join(_inline(c) for c in row.iter("cell")) for row in el.iter("row"))
-            block = "\n".join(r for r in rows if r.strip(" |"))
-        else:
-            block = _inline(el)
-        if block.strip():
-            blocks.append(block.strip())
-    return blocks
 
 
 def _inline(el: etree._Element) -> str:

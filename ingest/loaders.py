@@ -83,17 +83,24 @@ _DOCX_ERRORS = (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, 
 
 
 class LoadedText(NamedTuple):
-    """Text extracted from one file: ``structure.text`` cleaned, with its heading marks."""
+    """One file as read: its rendered structure (cleaned text and heading marks)."""
 
-    text: str
     media_type: str
-    title: str
-    structure: Rendered | None = None
+    structure: Rendered
+
+    @property
+    def text(self) -> str:
+        """The cleaned text that is stored and cited."""
+        return self.structure.text
+
+    @property
+    def title(self) -> str:
+        """The document's title (its metadata's, else its first heading)."""
+        return self.structure.title
 
 
 def _loaded(blocks: list[Block], media_type: str, title: str) -> LoadedText:
-    rendered = render(blocks, title)
-    return LoadedText(rendered.text, media_type, rendered.title, rendered)
+    return LoadedText(media_type, render(blocks, title))
 
 
 def load_file(path: Path, *, max_bytes: int, max_chars: int) -> LoadedText:

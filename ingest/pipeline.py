@@ -11,13 +11,18 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunking import chunk_document
-from ingest.cleaning import clean_text
 from ingest.loaders import load_file, walk_paths
-from ingest.structure import PATH_SEPARATOR
 from knowledge.embedder import Embedder
 from knowledge.errors import IngestError
 from knowledge.library import Library, VectorRecord, embedding_id, sentence_id
-from knowledge.models import Chunk, DocumentRules, IngestReport, IngestResult, SourceDocument
+from knowledge.models import (
+    SECTION_SEPARATOR,
+    Chunk,
+    DocumentRules,
+    IngestReport,
+    IngestResult,
+    SourceDocument,
+)
 from knowledge.rule_extract import extract_rules
 from knowledge.sentences import document_header, split_sentences
 
@@ -99,12 +104,10 @@ def ingest_file(
         digest = _sha256(path)
         old = library.registry.get(source)
         loaded = load_file(path, max_bytes=options.max_bytes, max_chars=options.max_chars)
-        text = loaded.structure.text if loaded.structure is not None else clean_text(loaded.text)
-        if not text.strip():
-            raise IngestError(path, "no text left after removing page navigation and boilerplate")
+        text = loaded.text  # cleaned while rendered; never empty (``load_file`` refuses that)
         doc = SourceDocument(
             doc_id=doc_id, source=source, content_hash=digest, text=text,
-            media_type=loaded.media_type, title=loaded.title or "",
+            media_type=loaded.media_type, title=loaded.title,
             version=(old.version + 1) if old else 1,
         )
         chunks = chunk_document(
@@ -229,7 +232,7 @@ def unit_context(title: str, section: str) -> str:
     """"Title · Section · Subsection": a document's title and a unit's heading path, each
     named once (a page's first heading often repeats its title)."""
     parts: list[str] = []
-    for part in [title, *section.split(PATH_SEPARATOR)] if section else [title]:
+    for part in [title, *section.split(SECTION_SEPARATOR)] if section else [title]:
         part = part.strip()
         if part and not any(part.casefold() in p.casefold() for p in parts):
             parts.append(part)

@@ -27,11 +27,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from ingest.cleaning import clean_text, is_boilerplate_line
-from knowledge.models import SECTION_SEPARATOR
 
 __all__ = [
     "Block",
@@ -39,11 +38,9 @@ __all__ = [
     "blocks_from_plain_text",
     "guess_header",
     "render",
-    "section_at",
 ]
 
 Kind = Literal["heading", "paragraph", "item", "table"]
-PATH_SEPARATOR = SECTION_SEPARATOR
 
 # A section that only lists links elsewhere, named by its heading.
 _LINK_SECTION = re.compile(
@@ -81,17 +78,12 @@ class Rendered:
     title: str = ""
     marks: tuple[tuple[int, tuple[str, ...]], ...] = ()
     headings: tuple[tuple[int, int], ...] = ()
-    tables: tuple[tuple[int, int], ...] = field(default=())  # spans of table rows
 
     def path_at(self, offset: int) -> tuple[str, ...]:
-        """The heading path in effect at ``offset`` (empty before the first heading)."""
-        return section_at(self.marks, offset)
-
-
-def section_at(marks: Sequence[tuple[int, tuple[str, ...]]], offset: int) -> tuple[str, ...]:
-    """The path of the last mark at or before ``offset``."""
-    i = bisect.bisect_right([m[0] for m in marks], offset) - 1
-    return marks[i][1] if i >= 0 else ()
+        """The heading path in effect at ``offset`` (empty before the first heading): that of
+        the last mark at or before it."""
+        i = bisect.bisect_right(self.marks, offset, key=lambda mark: mark[0]) - 1
+        return self.marks[i][1] if i >= 0 else ()
 
 
 def render(blocks: Iterable[Block], title: str = "") -> Rendered:
@@ -104,7 +96,6 @@ def render(blocks: Iterable[Block], title: str = "") -> Rendered:
     pos = 0
     marks: list[tuple[int, tuple[str, ...]]] = []
     headings: list[tuple[int, int]] = []
-    tables: list[tuple[int, int]] = []
     stack: list[tuple[int, str]] = []  # (level, text) of the open headings
     items: list[str] = []
 
@@ -140,7 +131,7 @@ def render(blocks: Iterable[Block], title: str = "") -> Rendered:
                 title = text
             continue
         if block.kind == "item":
-            text = _clean_block(block.text)
+            text = clean_text(block.text)
             if text:
                 indent = "  " * max(0, block.level)
                 items.append(f"{indent}{block.marker or '-'} {text.replace(chr(10), ' ')}")
@@ -148,13 +139,13 @@ def render(blocks: Iterable[Block], title: str = "") -> Rendered:
         flush_items()
         if block.kind == "table":
             for line in table_lines(block.header, block.rows):
-                tables.append(emit(line))
+                emit(line)
         else:
-            text = _clean_block(block.text)
+            text = clean_text(block.text)
             if text:
                 emit(text)
     flush_items()
-    return Rendered("".join(parts), title.strip(), tuple(marks), tuple(headings), tuple(tables))
+    return Rendered("".join(parts), title.strip(), tuple(marks), tuple(headings))
 
 
 def _without_link_lists(blocks: list[Block]) -> list[Block]:
@@ -248,10 +239,6 @@ def _looks_like_heading(par: str) -> bool:
         and not par.startswith(("-", "*", "•", "|", "("))
         and any(ch.isalpha() for ch in par)
     )
-
-
-def _clean_block(text: str) -> str:
-    return clean_text(text)
 
 
 def _clean_line(text: str) -> str:

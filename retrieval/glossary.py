@@ -42,7 +42,6 @@ __all__ = [
     "concept_terms",
     "concepts_in",
     "expand_query",
-    "is_clinical_concept",
     "is_form_concept",
     "is_scope_concept",
     "is_signal_concept",
@@ -117,7 +116,6 @@ class _Glossary:
     scope: frozenset[str] = frozenset()
     form: frozenset[str] = frozenset()
     signal: frozenset[str] = frozenset()
-    clinical: frozenset[str] = frozenset()
 
 
 def _plain(text: str) -> str:
@@ -298,9 +296,8 @@ def _parse(raw: Any) -> _Glossary:
     scope = frozenset(c["id"] for c in concepts if c.get("scope") is True)
     form = frozenset(c["id"] for c in concepts if c.get("form") is True)
     signal = frozenset(c["id"] for c in concepts if c.get("signal") is True)
-    clinical = frozenset(c["id"] for c in concepts if c.get("clinical") is True)
     return _Glossary(tuple(ids), english, {k: tuple(v) for k, v in matchers.items()}, scope, form,
-                     signal, clinical)
+                     signal)
 
 
 def _get() -> _Glossary:
@@ -381,12 +378,6 @@ def is_signal_concept(concept_id: str) -> bool:
     """True for a concept that only tells what kind of question it is (advice, coding):
     it is read apart from the others and never moves search (``Question.signals``)."""
     return concept_id in _get().signal
-
-
-def is_clinical_concept(concept_id: str) -> bool:
-    """True for a clinical finding (a symptom, a diagnosis): a question naming one and nothing
-    about coding asks for a clinical judgement."""
-    return concept_id in _get().clinical
 
 
 def is_form_concept(concept_id: str) -> bool:

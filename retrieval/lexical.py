@@ -76,17 +76,22 @@ class LexicalIndex:
         self.sentences: list[Sentence] = [
             Sentence(c, s, e) for c in self.chunks for s, e in split_sentences(c.text)
         ]
-        self._naming: dict[str, list[int]] = {}
-        for i, s in enumerate(self.sentences):
-            for code in dict.fromkeys(find_code_strings(s.text)):
-                self._naming.setdefault(code, []).append(i)
-        # The units about a code: those naming it, those under a heading naming it, and those
-        # of a document whose title names it ("Code 99931" page, its "MUE | 2" row).
+        # The units naming a code, and the units about it: those naming it, those under a
+        # heading naming it, and those of a document whose title names it ("Code 99931" page,
+        # its "MUE | 2" row). A chunk's heading path and title are read once.
         titles = {d.doc_id: d.title for d in view.documents}
+        context_codes: dict[str, set[str]] = {}
+        self._naming: dict[str, list[int]] = {}
         self._about: dict[str, set[int]] = {}
         for i, s in enumerate(self.sentences):
-            context = f"{s.text} {s.chunk.meta.get('section', '')} {titles.get(s.chunk.doc_id, '')}"
-            for code in find_code_strings(context):
+            named = dict.fromkeys(find_code_strings(s.text))
+            for code in named:
+                self._naming.setdefault(code, []).append(i)
+            cid = s.chunk.chunk_id
+            if cid not in context_codes:
+                heading = f"{s.chunk.meta.get('section', '')} {titles.get(s.chunk.doc_id, '')}"
+                context_codes[cid] = set(find_code_strings(heading))
+            for code in context_codes[cid].union(named):
                 self._about.setdefault(code, set()).add(i)
         # A unit is found by its section too: "Preparation" finds the items under it.
         self._sent = _bm25([f"{s.text} {s.chunk.meta.get('section', '')}" for s in self.sentences])

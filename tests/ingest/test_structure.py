@@ -274,9 +274,14 @@ more unit of 61235, never as a half unit.</div>
 
 
 def test_loose_div_text_is_given_a_paragraph_of_its_own() -> None:
+    from lxml import html as lxml_html
+
     from ingest.html_text import _wrap_loose_text
 
-    out = _wrap_loose_text('<div class="claim">Line 1: 61230 x 1<br>Line 2: 61235 x 1</div>')
+    def wrapped(page: str) -> str:  # the tree trafilatura is given, as HTML
+        return lxml_html.tostring(_wrap_loose_text(page), encoding="unicode")
+
+    out = wrapped('<div class="claim">Line 1: 61230 x 1<br>Line 2: 61235 x 1</div>')
     assert "<p>Line 1: 61230 x 1</p>" in out and "Line 2: 61235 x 1" in out
     plain = "<div><p>Already in a paragraph.</p></div>"
-    assert _wrap_loose_text(plain) == plain
+    assert wrapped(plain) == plain
