@@ -7,6 +7,7 @@ languages, refusals, citation offsets, the CLI contract.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,13 +23,18 @@ from retrieval.service import Assistant
 FAKE_THRESHOLDS = Thresholds(dense_min=0.05, dense_sure=0.5, shared_terms=2)
 
 
-@pytest.fixture
-def assistant(tmp_path: Path, fake_embedder) -> Assistant:
-    library = open_library(tmp_path / "store")
-    report = ingest_paths(sample_materials(), library, fake_embedder)
+def _assistant_over(paths: list[Path], store: Path, embedder) -> Iterator[Assistant]:
+    """An Assistant over ``paths`` ingested into a fresh store, closed afterwards."""
+    library = open_library(store)
+    report = ingest_paths(paths, library, embedder)
     assert not report.rejected
-    yield Assistant(library, fake_embedder, thresholds=FAKE_THRESHOLDS)
+    yield Assistant(library, embedder, thresholds=FAKE_THRESHOLDS)
     library.close()
+
+
+@pytest.fixture
+def assistant(tmp_path: Path, fake_embedder) -> Iterator[Assistant]:
+    yield from _assistant_over(sample_materials(), tmp_path / "store", fake_embedder)
 
 
 def assert_citations_verbatim(answer: Answer, assistant: Assistant) -> None:
@@ -408,14 +414,11 @@ Example Plan pays these rates for widget services. Add-on 99931 is priced on its
 
 
 @pytest.fixture
-def fee_assistant(tmp_path: Path, fake_embedder) -> Assistant:
+def fee_assistant(tmp_path: Path, fake_embedder) -> Iterator[Assistant]:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "widget-fees.md").write_text(FEE_PAGE)
-    library = open_library(tmp_path / "store")
-    report = ingest_paths([tmp_path / "docs", *sample_materials()], library, fake_embedder)
-    assert not report.rejected
-    yield Assistant(library, fake_embedder, thresholds=FAKE_THRESHOLDS)
-    library.close()
+    yield from _assistant_over([tmp_path / "docs", *sample_materials()], tmp_path / "store",
+                               fake_embedder)
 
 
 def test_a_table_row_is_cited_with_its_column_headers(fee_assistant: Assistant) -> None:
