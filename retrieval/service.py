@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from knowledge.codes import find_codes
 from knowledge.embedder import Embedder
 from knowledge.library import Library, LibraryView, embedding_id
-from knowledge.models import Answer, RetrievedChunk, Verdict
+from knowledge.models import Answer, Citation, RetrievedChunk, Verdict
 from knowledge.settings import Settings
 from retrieval.answer import fact_answer, supporting_quote
 from retrieval.citing import CitationList
@@ -111,11 +112,6 @@ class Assistant:
     ) -> Answer:
         focus, about = hints.focus_docs, hints.subject_docs
         cites = CitationList(view)
-        retrieved = [
-            RetrievedChunk(chunk_id=h.chunk.chunk_id, source=h.chunk.source,
-                           score=round(h.score, 6), text=h.chunk.text)
-            for h in result.chunks[: self.top_k]
-        ]
         lines = claim_lines_of(q, view)
         reason = refusal_reason(
             q, result, self.searcher.lexical(view), known_codes=self._known_codes(view),
@@ -134,7 +130,8 @@ class Assistant:
                     q.language, result, cites, set(q.codes), about, alone)
                 text = f"{text}\n\n{extra}" if extra else text
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
-                              verdict=verdict, citations=cites.items, retrieved=retrieved)
+                              verdict=verdict, citations=cites.items,
+                              retrieved=_retrieved(result, view, self.top_k, cites.items))
         if reason is None:
             text = fact_answer(
                 q.language, result, cites, focus, question=q.text,
@@ -144,11 +141,13 @@ class Assistant:
             )
             if text is not None:
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
-                              citations=cites.items, retrieved=retrieved)
+                              citations=cites.items,
+                              retrieved=_retrieved(result, view, self.top_k, cites.items))
             reason = ("The uploaded materials do not cover this question.", {})
         key, params = reason
         return Answer(question=q.text, language=q.language, refused=True,
-                      answer=message(q.language, key, **params), retrieved=retrieved)
+                      answer=message(q.language, key, **params),
+                      retrieved=_retrieved(result, view, self.top_k, ()))
 
     def _known_codes(self, view: LibraryView) -> set[str]:
         """Every code the materials write out, plus the ranges the extracted rules expand.
@@ -179,6 +178,30 @@ def assistant_from_settings(settings: Settings, store: Path | None = None, **kwa
         default_language=settings.default_language,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def _retrieved(
+    result: SearchResult, view: LibraryView, top_k: int, citations: Sequence[Citation]
+) -> list[RetrievedChunk]:
+    """The ``top_k`` chunks an answer rests on, best first: the chunks it quotes, in the order
+    it quotes them, then the rest of the search's ranking.
+
+    Evidence selection and the rule module reach past the search's first few hits (a verdict
+    quotes the rule's own sentence); the list shows what the answer was built from. A quoted
+    chunk keeps its search score, or 0 when the search did not rank it.
+    """
+    scores = {h.chunk.chunk_id: h.score for h in result.chunks}
+    order = [c.chunk_id for c in citations] + [h.chunk.chunk_id for h in result.chunks]
+    out: list[RetrievedChunk] = []
+    for chunk_id in dict.fromkeys(order):
+        chunk = view.chunks.get(chunk_id)
+        if chunk is None:
+            continue
+        out.append(RetrievedChunk(chunk_id=chunk_id, source=chunk.source,
+                                  score=round(scores.get(chunk_id, 0.0), 6), text=chunk.text))
+        if len(out) == top_k:
+            break
+    return out
 
 
 def _ms(t: float) -> float:

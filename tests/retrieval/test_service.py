@@ -88,8 +88,19 @@ def test_fact_question_quotes_the_material(assistant: Assistant) -> None:
     assert any("medical necessity" in c.quote.lower() for c in answer.citations)
     assert_citations_verbatim(answer, assistant)
     assert len(answer.retrieved) <= 5
-    assert [r.score for r in answer.retrieved] == sorted((r.score for r in answer.retrieved),
-                                                          reverse=True)
+    # The chunks the answer quotes come first, then the rest of the search's ranking.
+    quoted = list(dict.fromkeys(c.chunk_id for c in answer.citations))
+    listed = [r.chunk_id for r in answer.retrieved]
+    assert listed[: len(quoted)] == quoted[: len(listed)]
+    rest = [r.score for r in answer.retrieved if r.chunk_id not in quoted]
+    assert rest == sorted(rest, reverse=True)
+
+
+def test_a_verdict_lists_the_chunk_of_its_rule_first(assistant: Assistant) -> None:
+    answer = assistant.ask("Can 99931 be billed with 99921?")
+    assert answer.verdict is not None and answer.citations
+    assert answer.retrieved[0].chunk_id == answer.citations[0].chunk_id
+    assert answer.citations[0].quote in answer.retrieved[0].text
 
 
 @pytest.mark.parametrize(
