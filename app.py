@@ -13,6 +13,7 @@ CSS below; right-to-left layout comes from keyed containers that this CSS target
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -132,15 +133,52 @@ def _settings() -> Settings:
     return Settings()
 
 
-@st.cache_resource(show_spinner="Loading the library and the model…")
-def _shared_assistant() -> Assistant:
-    """The real Assistant, shared by all sessions (its library and embedder are thread-safe)."""
+class _WarmUp:
+    """The model and indexes load in a background thread while the page draws at once."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.done = threading.Event()
+        self.error: str | None = None
+        threading.Thread(target=self._run, args=(assistant,), daemon=True,
+                         name="cptcite-warm-up").start()
+
+    def _run(self, assistant: Assistant) -> None:
+        try:
+            assistant.warm_up()
+        except Exception as exc:  # noqa: BLE001 - shown on the page, not lost in a thread
+            self.error = _one_line(str(exc)) or type(exc).__name__
+        finally:
+            self.done.set()
+
+
+@st.cache_resource(show_spinner="Opening the library…")
+def _shared_assistant() -> tuple[Assistant, _WarmUp]:
+    """The real Assistant, shared by all sessions (its library and embedder are thread-safe),
+    and its warm-up, started now: a question asked before it ends waits for the model."""
     # Imported here: the service opens Chroma and the model, which a test's fake replaces.
     from retrieval.service import assistant_from_settings
 
     assistant = assistant_from_settings(_settings())
-    assistant.warm_up()  # load the model now, behind the spinner, not on the first question
-    return assistant
+    return assistant, _WarmUp(assistant)
+
+
+def _warm_up_status() -> None:
+    """While the model loads, a visible line that checks again every second."""
+    if "assistant" in st.session_state:
+        return
+    warm = _shared_assistant()[1]
+    if warm.done.is_set():
+        if warm.error:
+            _show_error(warm.error)
+        return
+
+    @st.fragment(run_every=1.0)
+    def status() -> None:
+        if warm.done.is_set():
+            st.rerun()  # the whole page, without this poll
+        st.caption(":material/hourglass_top: " + _escape_md(_t("Loading the model…")))
+
+    status()
 
 
 def _assistant() -> Assistant:
@@ -148,7 +186,7 @@ def _assistant() -> Assistant:
     if "assistant" in st.session_state:
         return st.session_state["assistant"]
     try:
-        return _shared_assistant()
+        return _shared_assistant()[0]
     except AssistantError as exc:
         _show_error(str(exc))
         st.stop()
@@ -312,10 +350,16 @@ def _ingest_uploads(assistant: Assistant, files: list[Any]) -> None:
     with st.status(_escape_md(_t("Processing files…")), expanded=True) as status:
         bar = st.progress(0.0)
         for i, f in enumerate(files):
-            bar.progress(i / len(files), text=_escape_md(f"{i + 1}/{len(files)} {f.name}"))
+            head = f"{i + 1}/{len(files)} {f.name}"
+            bar.progress(i / len(files), text=_escape_md(head))
+
+            def progress(msg: str, done: int, total: int, i: int = i, head: str = head) -> None:
+                part = done / total if total else 1.0
+                bar.progress(min((i + part) / len(files), 1.0), text=_escape_md(f"{head} · {msg}"))
+
             try:
                 result = ingest_bytes(f.name, f.getvalue(), assistant.library,
-                                      assistant.embedder, _options())
+                                      assistant.embedder, _options(), progress=progress)
             except AssistantError as exc:  # e.g. a store built with another model
                 result = IngestResult(source=f.name, doc_id="", status="rejected",
                                       error=_one_line(str(exc)))
@@ -448,6 +492,7 @@ def main() -> None:
             st.button(_t("New conversation"), key="new_conversation", icon=":material/add:",
                       on_click=st.session_state.messages.clear)
         assistant = _assistant()
+        _warm_up_status()
         try:
             _library(assistant)
         except AssistantError as exc:

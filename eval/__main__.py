@@ -123,8 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"material(s) not found: {', '.join(missing)}", file=sys.stderr)
         return 2
 
-    from knowledge.embedder import SentenceTransformerEmbedder
-    from knowledge.wiring import library_from_settings
+    from knowledge.embedder import Embedder
+    from knowledge.wiring import embedder_from_settings, library_from_settings
 
     settings = Settings()
     options = IngestOptions(
@@ -135,13 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_size=settings.embed_batch_size,
     )
 
-    def embedder_for(model: str) -> SentenceTransformerEmbedder:
-        return SentenceTransformerEmbedder(
-            model,
-            cache_dir=Path(settings.model_cache),
-            batch_size=settings.embed_batch_size,
-            threads=settings.torch_threads,
-        )
+    def embedder_for(model: str) -> Embedder:
+        return embedder_from_settings(settings, model)
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)

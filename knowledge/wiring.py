@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.embedder import SentenceTransformerEmbedder
+from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.library import Library, open_library
+from knowledge.onnx_embedder import OnnxEmbedder
 from knowledge.settings import Settings
 
 __all__ = ["embedder_from_settings", "library_from_settings"]
@@ -21,11 +22,15 @@ def library_from_settings(settings: Settings, store: Path | None = None) -> Libr
     )
 
 
-def embedder_from_settings(settings: Settings) -> SentenceTransformerEmbedder:
-    """The embedder named by settings; it loads lazily on first use."""
-    return SentenceTransformerEmbedder(
-        settings.embedding_model,
-        cache_dir=Path(settings.model_cache),
-        batch_size=settings.embed_batch_size,
-        threads=settings.torch_threads,
+def embedder_from_settings(settings: Settings, model: str | None = None) -> Embedder:
+    """The embedder named by settings (``model`` overrides the model); it loads lazily."""
+    name = model or settings.embedding_model
+    if settings.embedding_backend == "torch":
+        return SentenceTransformerEmbedder(
+            name, cache_dir=Path(settings.model_cache), batch_size=settings.embed_batch_size,
+            threads=settings.torch_threads,
+        )
+    return OnnxEmbedder(
+        name, cache_dir=Path(settings.model_cache), batch_size=settings.embed_batch_size,
+        threads=settings.embed_threads,
     )

@@ -105,6 +105,7 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "Library",
     "Upload files",
     "Processing files…",
+    "Loading the model…",
     "Load sample material",
     "Sample material loaded.",
     "No materials yet. Upload files or load the sample material.",

