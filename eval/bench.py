@@ -16,6 +16,7 @@ Usage::
 
     python -m eval.bench                  # sizes 1000,10000,100000
     python -m eval.bench --quick          # sizes 1000,10000, smaller pool
+    python -m eval.bench --quick --materials ../shared/corpus/docs   # ingest another folder
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ def bench_materials(
     store: Path,
     rng: np.random.Generator,
     extra_chunks: int,
+    materials: Sequence[Path] = (),
 ) -> dict:
-    """Ingest the materials plus synthetic documents; warm latency over ``questions``."""
+    """Ingest the materials (default: the bundled ones) plus synthetic documents; warm latency
+    over ``questions``."""
     docs = store.parent / "synthetic-docs"
     docs.mkdir(parents=True, exist_ok=True)
     sentences = synthetic_sentences(extra_chunks * 5, rng)
@@ -120,7 +123,7 @@ def bench_materials(
     library = open_library(store)
     try:
         report, ingest_ms = _timed_ms(
-            ingest_paths, [*default_materials(), docs], library, embedder, options
+            ingest_paths, [*(materials or default_materials()), docs], library, embedder, options
         )
         view = library.view()
         chunks = [c.text for c in view.chunks.values()]
@@ -265,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="1000,10000,100000", help="chunk counts (comma-separated)")
     p.add_argument("--quick", action="store_true", help="sizes 1000,10000 and a smaller pool")
+    p.add_argument("--materials", type=Path, action="append", default=[],
+                   help="files or folders to ingest instead of the bundled materials (repeatable)")
     p.add_argument("--pool", type=int, help="real sentences embedded for the scale corpora (2000)")
     p.add_argument(
         "--out", type=Path, default=REPO / "eval" / "report", help="folder for bench.json"
@@ -303,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 root / "materials" / "store",
                 rng,
                 extra_chunks=40 if args.quick else 150,
+                materials=args.materials,
             ),
         )
         show("cold_start", bench_cold_start(root / "materials" / "store", gold[0]))

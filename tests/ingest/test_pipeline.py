@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.pipeline import IngestOptions, ingest_bytes, ingest_paths
@@ -195,3 +196,48 @@ def test_seed_page_added_unchanged_replaced(tmp_path: Path, seed_path: Path, lib
     assert "EnglishEspañol" not in text  # the language bar is navigation, not material
     assert "interpretation.This is an add-on code." in text  # glued sentences kept verbatim
     _consistent(lib)
+
+
+def test_files_are_embedded_in_one_stream_with_units_per_second(
+    tmp_path: Path, lib: Library, fake_embedder
+) -> None:
+    calls: list[int] = []
+
+    class Counting(type(fake_embedder)):
+        def embed_documents(self, texts):
+            calls.append(len(texts))
+            return super().embed_documents(texts)
+
+    paths = [_write(tmp_path, f"page{i}.md", PAGE.replace("99931", f"9993{i}")) for i in range(3)]
+    heard: list[tuple[str, int, int]] = []
+    report = ingest_paths(paths, lib, Counting(), IngestOptions(batch_size=64),
+                          progress=lambda msg, done, total: heard.append((msg, done, total)))
+    assert [d.status for d in report.documents] == ["added"] * 3
+    # Three small files fill one batch of passages, not three.
+    assert calls == [sum(calls)] and sum(calls) > 3
+    embedding = [h for h in heard if h[0].startswith("embedding ")]
+    assert embedding and embedding[-1][1] == embedding[-1][2]
+    assert all(msg.endswith("/s") for msg, _, _ in embedding)
+    assert [h[0] for h in heard[:3]] == [f"reading page{i}.md" for i in range(3)]
+    _consistent(lib)
+
+
+def test_a_chunk_vector_is_made_from_its_sentences_not_encoded_again(
+    tmp_path: Path, lib: Library, fake_embedder
+) -> None:
+    seen: list[str] = []
+
+    class Recording(type(fake_embedder)):
+        def embed_documents(self, texts):
+            seen.extend(texts)
+            return super().embed_documents(texts)
+
+    ingest_paths([_write(tmp_path, "page.md", PAGE)], lib, Recording())
+    view = lib.view()
+    chunk = next(iter(view.chunks.values()))
+    assert all(chunk.text not in t or len(t) < len(chunk.text) for t in seen)
+    sentences = [t for t in seen if t.split(" (")[0] in chunk.text]
+    assert sentences
+    total = np.sum([fake_embedder.embed_documents([t])[0] for t in sentences], axis=0)
+    hits = lib.vectors.query(total / np.linalg.norm(total), 1, "chunk")
+    assert hits[0][0] == chunk.chunk_id and hits[0][1] > 0.999
