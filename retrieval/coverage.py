@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.codes import codes_in
+from knowledge.codes import codes_in, find_codes
 from knowledge.models import CodeRules
 from knowledge.near_codes import near_miss
 from retrieval.boilerplate import is_boilerplate
@@ -25,7 +25,8 @@ from retrieval.glossary import (
     is_scope_concept,
 )
 from retrieval.hints import RULE_CONCEPTS
-from retrieval.lexical import LexicalIndex, tokenize
+from retrieval.lexical import LexicalIndex, Sentence, tokenize
+from retrieval.measures import asks_amount
 from retrieval.query import Question
 from retrieval.search import SearchResult
 
@@ -211,21 +212,77 @@ _ATTRIBUTES: dict[str, re.Pattern[str]] = {
 }
 
 
+# Attributes that are numbers: asked for, they are given only by a unit that writes one.
+_NUMERIC = frozenset({"rvu", "unit_limit"})
+_MONEY = frozenset({"payment", "price_amount"})
+_AMOUNT = re.compile(r"\$\s?\d|\d\s*(?:%|percent\b)", _I)
+# A number as the materials write one: in digits, or a small one in words ("one unit").
+_DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b", _I)
+_ROW = re.compile(r"^[^|\n]{1,60}: [^|\n]*( \| [^|\n]{1,60}: )")  # "Header: value | Header: "
+# How far from the attribute's word its value may stand ("Work RVU (facility): 3.81",
+# "2 units per date of service", "an MUE of 2").
+_BEFORE, _AFTER = 25, 40
+
+
 def _attribute_not_given(
     question: Question, lexical: LexicalIndex, docs: frozenset[str] | None
 ) -> bool:
     """The question asks for an attribute of its code (``_ATTRIBUTES``) that no unit about the
     code gives (in the documents it names, when it names some): "the MUE of 99945" when the
-    pages give MUEs for other codes only."""
+    pages give MUEs for other codes only, or name the MUE without a number for it.
+
+    A number attribute (RVU, MUE) must come with a number beside its word, in a unit whose
+    first code, if it names one, is the code asked about ("Code: 99931 | Work RVU: 2.50");
+    a payment asked as an amount ("how much does ... pay") must come with a dollar amount or
+    a percentage. Other attributes (a global period, prior authorisation) need their word.
+    """
     if not question.codes:
         return False
+    docs = docs or None
+    wants_amount = asks_amount(question.text, question.language)
     for concept in question.concepts:
-        if concept in _ATTRIBUTES and not any(
-            lexical.said_of_code(_ATTRIBUTES[concept], code, docs or None)
-            for code in question.codes
-        ):
+        pattern = _ATTRIBUTES.get(concept)
+        if pattern is None:
+            continue
+        if concept in _NUMERIC:
+            given = any(_number_beside(s, pattern, code)
+                        for code in question.codes for s in lexical.about_code(code, docs))
+        elif concept in _MONEY and wants_amount:
+            given = any(pattern.search(s.text) and _AMOUNT.search(s.text) and _is_about(s.text, code)
+                        for code in question.codes for s in lexical.about_code(code, docs))
+        else:
+            given = any(lexical.said_of_code(pattern, code, docs) for code in question.codes)
+        if not given:
             return True
     return False
+
+
+def _is_about(text: str, code: str) -> bool:
+    """The unit is about ``code``: it names no code; or it is a table row whose first code is
+    ``code`` (a row's values are its first code's: "Code: 99931 | ... | Typical primary:
+    99910"); or it is prose that names ``code`` ("the limit for 99910 is 1 unit, and for
+    99931 2 units")."""
+    named = [c for c, _, _ in find_codes(text)]
+    if not named:
+        return True
+    return named[0] == code if _ROW.search(text) else code in named
+
+
+def _number_beside(unit: Sentence, pattern: re.Pattern[str], code: str) -> bool:
+    """``unit`` gives a number for the attribute ``pattern`` finds: a number that is not part
+    of a code, beside the attribute's word or anywhere in a unit under a heading naming it."""
+    text = unit.text
+    if not _is_about(text, code):
+        return False
+    in_code = [(start, end) for _, start, end in find_codes(text)]
+
+    def digit_in(lo: int, hi: int) -> bool:
+        return any(not any(a <= m.start() < b for a, b in in_code)
+                   for m in _DIGIT.finditer(text, max(lo, 0), min(hi, len(text))))
+
+    if pattern.search(str(unit.chunk.meta.get("section", ""))):
+        return digit_in(0, len(text))
+    return any(digit_in(m.start() - _BEFORE, m.end() + _AFTER) for m in pattern.finditer(text))
 
 
 def _rules_of_unruled_code(question: Question, rules: Sequence[CodeRules]) -> bool:

@@ -146,12 +146,15 @@ class LexicalIndex:
     ) -> bool:
         """True when a unit about ``code`` (naming it, or under a heading or in a document
         whose title names it) matches ``pattern``, in the documents ``doc_ids`` (default all)."""
+        return any(pattern.search(s.text) for s in self.about_code(code, doc_ids))
+
+    def about_code(self, code: str, doc_ids: Iterable[str] | None = None) -> list[Sentence]:
+        """The units about ``code`` (see ``said_of_code``), in library order."""
         docs = set(doc_ids) if doc_ids is not None else None
-        return any(
-            pattern.search(self.sentences[i].text)
-            for i in self._about.get(code, ())
+        return [
+            self.sentences[i] for i in sorted(self._about.get(code, ()))
             if docs is None or self.sentences[i].chunk.doc_id in docs
-        )
+        ]
 
     def naming(self, codes: Sequence[str]) -> list[int]:
         """Indexes of the sentences naming any of ``codes``: those naming more of them first,

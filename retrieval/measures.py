@@ -14,7 +14,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-__all__ = ["MEASURES_PATH", "asked_measures", "holds_measure"]
+__all__ = ["MEASURES_PATH", "asked_measures", "asks_amount", "holds_measure"]
 
 MEASURES_PATH = Path(__file__).resolve().parent / "data" / "measures.json"
 
@@ -40,6 +40,23 @@ def asked_measures(question: str, lang: str) -> frozenset[str]:
         if any(_has_word(text, w) for w in words):
             found.add(measure)
     return frozenset(found)
+
+
+def asks_amount(question: str, lang: str) -> bool:
+    """True when ``question`` asks for an amount of money itself ("how much does ... pay",
+    "what is the price"), not whether or when something is paid."""
+    text = question.casefold()
+    words = _amount_words()
+    ask = words.get(lang, ()) + (words.get("en", ()) if lang != "en" else ())
+    return any(_has_word(text, w) for w in ask)
+
+
+@cache
+def _amount_words() -> dict[str, tuple[str, ...]]:
+    raw = json.loads(MEASURES_PATH.read_text(encoding="utf-8"))
+    money = next(m for m in raw["measures"] if m["id"] == "money")
+    return {lang: tuple(w.casefold() for w in words)
+            for lang, words in money.get("amount_ask", {}).items()}
 
 
 def holds_measure(sentence: str, measures: frozenset[str]) -> bool:

@@ -69,7 +69,32 @@ class Assistant:
         return self.library.view()
 
     def warm_up(self) -> None:
-        """Load the model, language identifier, catalogs and indexes now, not on a question."""
+        """Load the model, language identifier, catalogs and indexes now, not on a question.
+
+        The model loads in a second thread while this one builds the keyword index and reads
+        the language identifier: the model's runtime works outside Python's lock, so the two
+        overlap on two cores.
+        """
+        failed: list[BaseException] = []
+
+        def load_model() -> None:
+            try:
+                self.embedder.embed_query("warm-up")
+            except BaseException as exc:  # noqa: BLE001 - raised again below, in this thread
+                failed.append(exc)
+
+        loader = threading.Thread(target=load_model, name="cptcite-model-load", daemon=True)
+        loader.start()
+        try:
+            view = self.view()
+            if not view.empty:
+                self.searcher.lexical(view)
+            analyze_question("Which codes are reported with this add-on code?",
+                             fallback=self.default_language, max_chars=self.max_question_chars)
+        finally:
+            loader.join()
+        if failed:
+            raise failed[0]
         self.ask("Which codes are reported with this add-on code?")
 
     def check(self, claim: str | list[str]) -> Verdict:

@@ -7,13 +7,14 @@ languages, refusals, citation offsets, the CLI contract.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ingest import ingest_paths, sample_materials
-from knowledge.errors import QuestionError
+from knowledge.errors import ConfigError, QuestionError
 from knowledge.library import open_library
 from knowledge.models import Answer
 from retrieval.coverage import Thresholds
@@ -417,6 +418,18 @@ Example Plan pays these rates for widget services. Add-on 99931 is priced on its
 | 61230 | 3.71 | 2 |
 | 61235 | 1.20 | 1 |
 
+## Allowed amounts
+
+| Code | Allowed |
+|---|---|
+| 61235 | $84.10 |
+
+## Widget extras
+
+Work RVUs for 61240 are not published by Example Plan. The MUE for 61240 is under review.
+Example Plan pays 61240 by report. Code 61240 is paid only when a primary widget code is on
+the claim.
+
 ## Preparation
 
 - Fast for 6 hours before the widget visit.
@@ -471,3 +484,54 @@ def test_a_code_written_after_without_is_not_on_the_claim(assistant: Assistant, 
     answer = assistant.ask(question)
     assert answer.verdict is not None and answer.verdict.status == "missing_primary", answer.answer
     assert "99910" not in answer.verdict.codes
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the work RVU of 61240?",
+        "Какой MUE у кода 61240?",
+        "How much does Example Plan pay for 61240?",
+        "¿Cuánto paga Example Plan por 61240?",
+    ],
+)
+def test_an_attribute_named_without_its_value_is_refused(
+    fee_assistant: Assistant, question: str
+) -> None:
+    # The page names the RVU, the MUE and the payment of 61240, and gives none of them.
+    answer = fee_assistant.ask(question)
+    assert answer.refused and not answer.citations, answer.answer
+
+
+def test_an_attribute_with_its_value_is_answered(fee_assistant: Assistant) -> None:
+    amount = fee_assistant.ask("How much does Example Plan pay for 61235?")
+    assert not amount.refused and any("$84.10" in c.quote for c in amount.citations), amount.answer
+    # Whether a code is paid is no amount: the sentence that says so answers it.
+    paid = fee_assistant.ask("Is 61240 paid when it is billed alone?")
+    assert not paid.refused, paid.answer
+
+
+def test_warm_up_loads_the_model_beside_the_indexes(assistant: Assistant) -> None:
+    calls: list[str] = []
+    real = assistant.embedder.embed_query
+
+    def spy(text: str):
+        calls.append(threading.current_thread().name)
+        return real(text)
+
+    assistant.embedder.embed_query = spy  # type: ignore[method-assign]
+    assistant.warm_up()
+    assert calls[0] == "cptcite-model-load"  # the first load ran in its own thread
+
+
+def test_warm_up_raises_what_loading_the_model_raised(tmp_path: Path, fake_embedder) -> None:
+    class Broken(type(fake_embedder)):
+        def embed_query(self, text: str):
+            raise ConfigError("embedding model 'x' is not a local folder")
+
+    library = open_library(tmp_path / "store")
+    try:
+        with pytest.raises(ConfigError, match="not a local folder"):
+            Assistant(library, Broken()).warm_up()
+    finally:
+        library.close()
