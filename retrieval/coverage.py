@@ -65,12 +65,17 @@ def refusal_reason(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     rules: Sequence[CodeRules] = (),
     names: frozenset[str] = frozenset(),
+    codes_off_named: frozenset[str] = frozenset(),
 ) -> tuple[str, dict[str, str]] | None:
     """A refusal message key and its parameters, or None when the materials cover it.
 
     ``names``: words of the question that name one document (a clinic, a payer, a policy):
     a question about what a named document says is no request for medical advice, and its
     answer may name a code without naming the procedure again.
+
+    ``codes_off_named``: codes of the question that the one document it names never
+    mentions; an attribute (RVU, unit limit, payment, ...) asked of that source for them is
+    not covered.
 
     ``rules`` (the library's merged rules) let two rule questions be refused: one about the
     pairing rules of a code the materials only name in passing ("is 99940 an add-on code?"
@@ -108,6 +113,10 @@ def refusal_reason(
         if terms and not any(lexical.mentions(t, docs) for t in terms):
             return "The uploaded materials do not cover this question.", {}
     if _attribute_not_given(question, lexical, focus_docs if names else None):
+        return "The uploaded materials do not cover this question.", {}
+    if codes_off_named and set(question.concepts) & set(_ATTRIBUTES):
+        # "What does Northfield pay for 99945?" when Northfield's page never names 99945:
+        # another source's figure for it would answer another question.
         return "The uploaded materials do not cover this question.", {}
     if not result.sentences:
         return "The uploaded materials do not cover this question.", {}
@@ -209,12 +218,14 @@ _ATTRIBUTES: dict[str, re.Pattern[str]] = {
         r"\$\s?\d|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b|\bcharges?\b|\bcosts?\b",
         _I),
     "prior_authorization": re.compile(r"authori[sz]|precert|prior approval", _I),
+    "reimbursement": re.compile(
+        r"\$\s?\d|\breimburs\w*|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b", _I),
 }
 
 
 # Attributes that are numbers: asked for, they are given only by a unit that writes one.
 _NUMERIC = frozenset({"rvu", "unit_limit"})
-_MONEY = frozenset({"payment", "price_amount"})
+_MONEY = frozenset({"payment", "price_amount", "reimbursement"})
 _AMOUNT = re.compile(r"\$\s?\d|\d\s*(?:%|percent\b)", _I)
 # A number as the materials write one: in digits, or a small one in words ("one unit").
 _DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b", _I)

@@ -114,7 +114,7 @@ def search_hints(question: Question, view: LibraryView, lexical: LexicalIndex) -
     about = frozenset(
         d.doc_id for d in view.document_rules if any(r.code in subject for r in d.rules)
     ) & focus
-    named, names = _named_documents(question, lexical)
+    named, names, off_named = _named_documents(question, lexical)
     if named and (not focus or focus & named):
         # "Does Northfield accept 99931 ...": of the pages about the code, the one that names
         # Northfield is what is asked. A name and a code no page shares narrow nothing.
@@ -129,15 +129,17 @@ def search_hints(question: Question, view: LibraryView, lexical: LexicalIndex) -
         asked_rules=tuple(first_of_kind.values()) if len(first_of_kind) > 1 else (),
         topic_terms=_topic_terms(question, view, focus, lexical),
         names=names,
+        codes_off_named=off_named,
     )
 
 
 def _named_documents(
     question: Question, lexical: LexicalIndex
-) -> tuple[frozenset[str], frozenset[str]]:
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """The document named by capitalised words or identifiers ("Northfield", "CE-0417") of
-    the question that occur in exactly one document, when there are several; and those words.
-    """
+    the question that occur in exactly one document, when there are several; those words;
+    and the question's codes that this document never mentions (then no document is named:
+    the question asks that source about something it does not address)."""
     found: set[str] = set()
     names: set[str] = set()
     for word in _NAME.findall(question.text):
@@ -145,13 +147,14 @@ def _named_documents(
         if len(docs) == 1 and word.lower() not in _NOT_NAMES:
             found |= docs
             names.add(word)
-    none: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    none = frozenset[str]()
     if len(found) != 1 or lexical.document_count < 2:
-        return none
+        return none, none, none
     # A code the question names must be on that page too.
-    if any(not (lexical.documents_with(code) & found) for code in question.codes):
-        return none
-    return frozenset(found), frozenset(names)
+    off = frozenset(c for c in question.codes if not lexical.documents_with(c) & found)
+    if off:
+        return none, none, off
+    return frozenset(found), frozenset(names), none
 
 
 def _topic_terms(

@@ -54,6 +54,8 @@ class SearchHints:
     ``topic_terms``: query words naming the page's topic; BM25 leaves them out when other
     words remain, since every sentence of the page is about them.
     ``names``: the question's words that name one document ("Northfield", "CE-0417").
+    ``codes_off_named``: the question's codes that the one document it names never mentions
+    ("what does Northfield pay for 99945?" when Northfield's page has no 99945).
     """
 
     subject_codes: frozenset[str] = frozenset()
@@ -63,6 +65,7 @@ class SearchHints:
     asked_rules: tuple[tuple[str, int, int], ...] = ()
     topic_terms: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
+    codes_off_named: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -141,7 +141,7 @@ class Assistant:
         reason = refusal_reason(
             q, result, self.searcher.lexical(view), known_codes=self._known_codes(view),
             is_claim=lines is not None, thresholds=self.thresholds, focus_docs=focus,
-            rules=view.rules, names=hints.names,
+            rules=view.rules, names=hints.names, codes_off_named=hints.codes_off_named,
         )
         if reason is None and lines is not None:
             made = verdict_answer(q, lines, view, cites)

@@ -409,7 +409,7 @@ def test_a_question_about_what_a_named_document_says_is_no_medical_advice(
 
 FEE_PAGE = """# Widget fee schedule 2025
 
-Example Plan pays these rates for widget services. Add-on 99931 is priced on its own page.
+Wexmoor Plan pays these rates for widget services. Add-on 99931 is priced on its own page.
 
 ## Relative values
 
@@ -426,8 +426,8 @@ Example Plan pays these rates for widget services. Add-on 99931 is priced on its
 
 ## Widget extras
 
-Work RVUs for 61240 are not published by Example Plan. The MUE for 61240 is under review.
-Example Plan pays 61240 by report. Code 61240 is paid only when a primary widget code is on
+Work RVUs for 61240 are not published by Wexmoor Plan. The MUE for 61240 is under review.
+Wexmoor Plan pays 61240 by report. Code 61240 is paid only when a primary widget code is on
 the claim.
 
 ## Preparation
@@ -437,10 +437,19 @@ the claim.
 """
 
 
+OTHER_FEES = """# Northgate Health fee schedule
+
+| Code | Allowed |
+|---|---|
+| 99910 | $51.00 |
+"""
+
+
 @pytest.fixture
 def fee_assistant(tmp_path: Path, fake_embedder) -> Iterator[Assistant]:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "widget-fees.md").write_text(FEE_PAGE)
+    (tmp_path / "docs" / "other-fees.md").write_text(OTHER_FEES)
     yield from _assistant_over([tmp_path / "docs", *sample_materials()], tmp_path / "store",
                                fake_embedder)
 
@@ -491,8 +500,8 @@ def test_a_code_written_after_without_is_not_on_the_claim(assistant: Assistant, 
     [
         "What is the work RVU of 61240?",
         "Какой MUE у кода 61240?",
-        "How much does Example Plan pay for 61240?",
-        "¿Cuánto paga Example Plan por 61240?",
+        "How much does Wexmoor Plan pay for 61240?",
+        "¿Cuánto paga Wexmoor Plan por 61240?",
     ],
 )
 def test_an_attribute_named_without_its_value_is_refused(
@@ -504,7 +513,7 @@ def test_an_attribute_named_without_its_value_is_refused(
 
 
 def test_an_attribute_with_its_value_is_answered(fee_assistant: Assistant) -> None:
-    amount = fee_assistant.ask("How much does Example Plan pay for 61235?")
+    amount = fee_assistant.ask("How much does Wexmoor Plan pay for 61235?")
     assert not amount.refused and any("$84.10" in c.quote for c in amount.citations), amount.answer
     # Whether a code is paid is no amount: the sentence that says so answers it.
     paid = fee_assistant.ask("Is 61240 paid when it is billed alone?")
@@ -535,3 +544,21 @@ def test_warm_up_raises_what_loading_the_model_raised(tmp_path: Path, fake_embed
             Assistant(library, Broken()).warm_up()
     finally:
         library.close()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the allowed amount at Wexmoor Plan for 99910?",
+        "¿Cuánto paga Wexmoor Plan por 99910?",
+    ],
+)
+def test_an_attribute_asked_of_a_source_that_never_names_the_code_is_refused(
+    fee_assistant: Assistant, question: str
+) -> None:
+    # Only the widget fee page names Wexmoor Plan, and it never names 99910: another page's
+    # figure for 99910 would answer another question.
+    answer = fee_assistant.ask(question)
+    assert answer.refused and not answer.citations, answer.answer
+    named = fee_assistant.ask("What is the allowed amount at Wexmoor Plan for 61235?")
+    assert not named.refused and any("$84.10" in c.quote for c in named.citations)
