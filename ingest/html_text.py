@@ -85,7 +85,33 @@ def _wrap_loose_text(html: str) -> str | lxml_html.HtmlElement:
             para = lxml_html.Element("p")
             para.text, div.text = div.text, None
             div.insert(0, para)
+    _definition_lists_as_items(tree)
     return tree
+
+
+def _definition_lists_as_items(tree: lxml_html.HtmlElement) -> None:
+    """Each term of a <dl> with its definitions becomes one list item, "Work RVU: 1.94": read
+    apart (as trafilatura does), a value loses the term it is the value of."""
+    for dl in list(tree.iter("dl")):
+        items: list[tuple[str, list[str]]] = []
+        for child in dl:
+            text = " ".join(child.text_content().split()) if isinstance(child.tag, str) else ""
+            if child.tag == "dt":
+                items.append((text, []))
+            elif child.tag == "dd" and items:
+                items[-1][1].append(text)
+            elif child.tag == "dd":
+                items.append(("", [text]))
+        if not items:
+            continue
+        ul = lxml_html.Element("ul")
+        for term, values in items:
+            li = lxml_html.Element("li")
+            value = "; ".join(v for v in values if v)
+            li.text = f"{term}: {value}" if term and value else (term or value)
+            ul.append(li)
+        ul.tail = dl.tail
+        dl.getparent().replace(dl, ul)
 
 
 def _structure(body: etree._Element) -> list[Block]:

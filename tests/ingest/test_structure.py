@@ -285,3 +285,24 @@ def test_loose_div_text_is_given_a_paragraph_of_its_own() -> None:
     assert "<p>Line 1: 61230 x 1</p>" in out and "Line 2: 61235 x 1" in out
     plain = "<div><p>Already in a paragraph.</p></div>"
     assert wrapped(plain) == plain
+
+
+def test_html_definition_list_terms_keep_their_values(tmp_path: Path) -> None:
+    page = """<html><head><title>Code 61235 | Example Codes</title></head><body><main>
+<h1>Code 61235: widget revision</h1>
+<p>Widget revision is reported once per widget, whatever the approach to it.</p>
+<h2>Quick facts</h2>
+<dl class="facts">
+  <dt>Work RVU</dt><dd>1.20</dd>
+  <dt>National payment, non-facility</dt><dd>61235: $84.10</dd>
+  <dt>Global period</dt><dd>010</dd><dd>Ten days after the revision</dd>
+</dl>
+<p>Report the revision with the widget's side when the payer asks for it.</p>
+</main></body></html>"""
+    path = tmp_path / "ref.html"
+    path.write_text(page)
+    found = units(load(path))
+    assert "- Work RVU: 1.20" in found
+    assert "- National payment, non-facility: 61235: $84.10" in found
+    assert "- Global period: 010; Ten days after the revision" in found
+    assert not {"1.20", "- 1.20"} & set(found)  # a value never stands without its term
