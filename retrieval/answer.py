@@ -8,7 +8,7 @@ from functools import partial
 from knowledge.codes import codes_in
 from knowledge.library import LibraryView
 from retrieval.boilerplate import is_boilerplate
-from retrieval.citing import CitationList
+from retrieval.citing import CitationList, quote_block
 from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
 from retrieval.measures import asked_measures, holds_measure
@@ -300,8 +300,7 @@ def _quote(cites: CitationList, chunk_id: str, start: int, end: int) -> str | No
     n = cites.add(chunk_id, start, end)
     if n is None:
         return None
-    body = "\n> ".join(cites.quote(n).splitlines())
-    return f"> {body} [{n}]"
+    return quote_block(cites.quote(n), n)
 
 
 def _supports(s: Sentence, codes: set[str], about: frozenset[str], rank: int) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from knowledge.library import LibraryView
 from knowledge.models import Citation
 
-__all__ = ["CitationList"]
+__all__ = ["CitationList", "quote_block"]
 
 
 class CitationList:
@@ -67,3 +69,16 @@ class CitationList:
     def quote(self, n: int) -> str:
         """The quote of citation ``n``."""
         return self._items[n - 1].quote
+
+
+# A line that goes on with the sentence of the line before (a lower-case word, or a number
+# or unit after a number): the page was hard-wrapped there, as PDFs and plain-text narratives
+# are. A list item, a heading or a new sentence starts its own line.
+_WRAPPED = re.compile(r"\n[ \t]*(?=[a-z(]|\d[\d.,]*\s*[a-z%])")
+
+
+def quote_block(quote: str, n: int) -> str:
+    """``quote`` as a Markdown block quote ending in its mark [n]. Lines a page wrapped in the
+    middle of a sentence are shown as one line; the citation keeps the quote verbatim."""
+    body = "\n> ".join(_WRAPPED.sub(" ", quote).splitlines())
+    return f"> {body} [{n}]"

@@ -8,7 +8,7 @@ from knowledge.claims import called_stand_alone, check_claim, parse_claim
 from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
 from knowledge.models import AuditFinding, CodeRules, Provenance, Verdict
-from retrieval.citing import CitationList
+from retrieval.citing import CitationList, quote_block
 from retrieval.glossary import is_scope_concept
 from retrieval.hints import names_other_work
 from retrieval.messages import message
@@ -202,7 +202,7 @@ def verdict_answer(
         )
     lines_md = [f"**{head}** {_marks(markers)}".rstrip()]
     for n in markers:
-        lines_md.append(_quote_line(cites.quote(n), n))
+        lines_md.append(quote_block(cites.quote(n), n))
     for finding in _touching(view.audit, set(codes)):
         shown = set(markers)
         ns = [n for c in finding.citations if (n := cites.add_citation(c)) is not None]
@@ -212,7 +212,7 @@ def verdict_answer(
                 lang, "Caution: the materials contradict themselves here: {detail}", detail=detail
             )
             lines_md.append(f"{caution} {_marks(sorted(set(ns)))}")
-            lines_md.extend(_quote_line(cites.quote(n), n) for n in ns if n not in shown)
+            lines_md.extend(quote_block(cites.quote(n), n) for n in ns if n not in shown)
             shown.update(ns)
     return verdict, "\n\n".join(lines_md)
 
@@ -282,7 +282,4 @@ def _marks(ns: list[int]) -> str:
     return "".join(f"[{n}]" for n in ns)
 
 
-def _quote_line(quote: str, n: int) -> str:
-    body = "\n> ".join(quote.splitlines())
-    return f"> {body} [{n}]"
 

@@ -35,3 +35,15 @@ def test_repairs_stale_offsets_of_a_verbatim_quote() -> None:
                                     start=0, end=3))
     c = cites.items[n - 1]
     assert TEXT[c.start : c.end] == "It is glued." and c.n == 1
+
+
+def test_a_quote_wrapped_mid_sentence_is_shown_on_one_line() -> None:
+    from retrieval.citing import quote_block
+
+    wrapped = "An echo dated within 180\ndays of the request, and a note\n(signed) by the surgeon."
+    assert quote_block(wrapped, 1) == (
+        "> An echo dated within 180 days of the request, and a note (signed) by the surgeon. [1]"
+    )
+    listed = "Bring:\n- your card\n- your list"
+    assert quote_block(listed, 2) == "> Bring:\n> - your card\n> - your list [2]"
+    assert quote_block("One sentence.\nAnother one.", 3) == "> One sentence.\n> Another one. [3]"
