@@ -310,7 +310,9 @@ def _sentences_by_chunk(records: Sequence[VectorRecord]) -> dict[str, list[Vecto
 
 def embedding_jobs(records: Sequence[VectorRecord]) -> list[tuple[bool, str]]:
     """The distinct (as a query?, text) pairs that ``records`` need embedded: passages first,
-    then the sentences' query twins, longest first in each.
+    then the sentences' query twins, longest first in each (ties in text order: an int8
+    model quantises each batch's activations together, so the same batches must make the same
+    vectors on every run).
 
     A chunk whose sentences are among the records is not encoded: its vector is the direction
     of the sum of its sentences' passage vectors. The model reads each text once, and on the
@@ -319,7 +321,7 @@ def embedding_jobs(records: Sequence[VectorRecord]) -> list[tuple[bool, str]]:
     parts = _sentences_by_chunk(records)
     return sorted({(r.kind == "sentence_q", r.text) for r in records
                    if not (r.kind == "chunk" and r.id in parts)},
-                  key=lambda job: (job[0], -len(job[1])))
+                  key=lambda job: (job[0], -len(job[1]), job[1]))
 
 
 def embed_jobs(

@@ -132,6 +132,9 @@ def refusal_reason(
     if question.concepts:
         return None
     top_words = {t for e in result.sentences[:3] for t in tokenize(e.sentence.text)}
+    if names and any(e.sentence.chunk.doc_id in focus_docs for e in result.sentences[:3]):
+        # Quoting the document the question names shares its name, written there or not.
+        top_words |= set(tokenize(" ".join(sorted(names))))
     shared = (set(tokenize(question.text)) & top_words) - _NO_EVIDENCE
     if len(shared) >= thresholds.shared_terms:
         return None

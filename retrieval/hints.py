@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from knowledge.library import LibraryView
-from retrieval.lexical import LexicalIndex
+from retrieval.lexical import LexicalIndex, tokenize
 from retrieval.query import Question
 from retrieval.search import SearchHints
 from retrieval.wording import steering_words
@@ -127,7 +127,8 @@ def search_hints(question: Question, view: LibraryView, lexical: LexicalIndex) -
         rule_sentences=tuple(sentences),
         # "Is 99931 an add-on code, and which primary codes does it need?": both are quoted.
         asked_rules=tuple(first_of_kind.values()) if len(first_of_kind) > 1 else (),
-        topic_terms=_topic_terms(question, view, focus, lexical),
+        # The name of the document asked about is on every line of it, as its topic is.
+        topic_terms=_topic_terms(question, view, focus, lexical) | _name_terms(names),
         names=names,
         codes_off_named=off_named,
     )
@@ -155,6 +156,11 @@ def _named_documents(
     if off:
         return none, none, off
     return frozenset(found), frozenset(names), none
+
+
+def _name_terms(names: frozenset[str]) -> frozenset[str]:
+    """The query words of the names of a document ("Northfield", "CE-0417")."""
+    return frozenset(tokenize(" ".join(sorted(names))))
 
 
 def _topic_terms(

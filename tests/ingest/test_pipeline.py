@@ -241,3 +241,21 @@ def test_a_chunk_vector_is_made_from_its_sentences_not_encoded_again(
     total = np.sum([fake_embedder.embed_documents([t])[0] for t in sentences], axis=0)
     hits = lib.vectors.query(total / np.linalg.norm(total), 1, "chunk")
     assert hits[0][0] == chunk.chunk_id and hits[0][1] > 0.999
+
+
+def test_embedding_jobs_come_in_one_order_whatever_the_order_of_the_records() -> None:
+    import random
+
+    from ingest.pipeline import embedding_jobs
+    from knowledge.library import VectorRecord
+
+    texts = ["same size a", "same size b", "same size c", "longer text here", "short"]
+    records = [VectorRecord(f"c{i}@0-{len(t)}", "d", "s", "sentence", t) for i, t in enumerate(texts)]
+    records += [VectorRecord(f"c{i}@q0-{len(t)}", "d", "s", "sentence_q", t) for i, t in enumerate(texts)]
+    first = embedding_jobs(records)
+    for seed in range(5):
+        shuffled = records[:]
+        random.Random(seed).shuffle(shuffled)
+        assert embedding_jobs(shuffled) == first
+    assert first[:4] == [(False, "longer text here"), (False, "same size a"), (False, "same size b"),
+                         (False, "same size c")]

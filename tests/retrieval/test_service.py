@@ -325,6 +325,12 @@ def test_a_name_one_page_holds_makes_it_the_focus(assistant: Assistant) -> None:
     assert len(focus("Does the plan accept 99931 when the cystoscopy was on another day?")) > 1
     # A name and a code that no page shares: the name narrows nothing.
     assert focus("Does Northfield cover 99940?") == set()
+    # Every line of the named page is about Northfield: its name picks no sentence there.
+    hints = search_hints(analyze_question("Does Northfield accept 99931 the same day?"), view, lex)
+    assert "northfield" in hints.topic_terms
+    # And the code the named page never mentions is reported as such.
+    assert search_hints(analyze_question("What does Northfield pay for 99940?"), view,
+                        lex).codes_off_named == {"99940"}
 
 
 def test_a_verdict_is_supported_by_a_rule_not_by_a_worked_example(assistant: Assistant) -> None:
