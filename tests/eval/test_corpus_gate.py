@@ -26,7 +26,9 @@ MIN_REFUSAL_RECALL = 0.8
 MAX_FALSE_REFUSAL = 0.05
 
 
-def _corpus_or_skip() -> Path:
+@pytest.fixture
+def corpus() -> Path:
+    """../shared/corpus, or a skip (a failure in CI) before the model is loaded."""
     if not (CORPUS / "docs").is_dir() or not list((CORPUS / "gold").glob("*.jsonl")):
         if os.environ.get("CPTCITE_REQUIRE_SHARED"):
             pytest.fail(f"corpus missing at {CORPUS}; CI needs ../shared beside the clone")
@@ -35,8 +37,9 @@ def _corpus_or_skip() -> Path:
 
 
 @pytest.mark.slow
-def test_full_system_meets_the_corpus_floors(real_embedder: object, tmp_path: Path) -> None:
-    corpus = _corpus_or_skip()
+def test_full_system_meets_the_corpus_floors(
+    corpus: Path, real_embedder: object, tmp_path: Path
+) -> None:
     gold = load_gold(sorted((corpus / "gold").glob("*.jsonl")))
     run = run_eval(
         gold,
