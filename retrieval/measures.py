@@ -19,14 +19,29 @@ __all__ = ["MEASURES_PATH", "asked_measures", "asks_amount", "holds_measure"]
 MEASURES_PATH = Path(__file__).resolve().parent / "data" / "measures.json"
 
 
+_Words = dict[str, tuple[str, ...]]  # words by language, case folded
+
+
 @cache
-def _table() -> tuple[tuple[str, re.Pattern[str], dict[str, tuple[str, ...]]], ...]:
+def _table() -> tuple[tuple[str, re.Pattern[str], _Words, _Words], ...]:
+    """Per measure: id, pattern in the materials, words asking for it, words asking for the
+    amount itself (``amount_ask``, money only)."""
     raw = json.loads(MEASURES_PATH.read_text(encoding="utf-8"))
     return tuple(
-        (m["id"], re.compile(m["pattern"], re.IGNORECASE),
-         {lang: tuple(w.casefold() for w in words) for lang, words in m["ask"].items()})
+        (m["id"], re.compile(m["pattern"], re.IGNORECASE), _folded(m["ask"]),
+         _folded(m.get("amount_ask", {})))
         for m in raw["measures"]
     )
+
+
+def _folded(words: dict[str, list[str]]) -> _Words:
+    return {lang: tuple(w.casefold() for w in ws) for lang, ws in words.items()}
+
+
+def _asks(text: str, lang: str, words: _Words) -> bool:
+    """``text`` (case folded) holds one of ``words`` of ``lang`` or of English."""
+    ask = words.get(lang, ()) + (words.get("en", ()) if lang != "en" else ())
+    return any(_has_word(text, w) for w in ask)
 
 
 def asked_measures(question: str, lang: str) -> frozenset[str]:
@@ -34,34 +49,19 @@ def asked_measures(question: str, lang: str) -> frozenset[str]:
     asks for: ``days``, ``weeks``, ``months``, ``hours``, ``minutes``, ``percent``,
     ``money``, ``volume``, ``area``, ``units``."""
     text = question.casefold()
-    found = set()
-    for measure, _, ask in _table():
-        words = ask.get(lang, ()) + (ask.get("en", ()) if lang != "en" else ())
-        if any(_has_word(text, w) for w in words):
-            found.add(measure)
-    return frozenset(found)
+    return frozenset(measure for measure, _, ask, _ in _table() if _asks(text, lang, ask))
 
 
 def asks_amount(question: str, lang: str) -> bool:
     """True when ``question`` asks for an amount of money itself ("how much does ... pay",
     "what is the price"), not whether or when something is paid."""
     text = question.casefold()
-    words = _amount_words()
-    ask = words.get(lang, ()) + (words.get("en", ()) if lang != "en" else ())
-    return any(_has_word(text, w) for w in ask)
-
-
-@cache
-def _amount_words() -> dict[str, tuple[str, ...]]:
-    raw = json.loads(MEASURES_PATH.read_text(encoding="utf-8"))
-    money = next(m for m in raw["measures"] if m["id"] == "money")
-    return {lang: tuple(w.casefold() for w in words)
-            for lang, words in money.get("amount_ask", {}).items()}
+    return any(_asks(text, lang, amount) for _, _, _, amount in _table() if amount)
 
 
 def holds_measure(sentence: str, measures: frozenset[str]) -> bool:
     """True when ``sentence`` holds a number of one of the kinds ``measures``."""
-    return any(pattern.search(sentence) for measure, pattern, _ in _table() if measure in measures)
+    return any(pattern.search(sentence) for measure, pattern, _, _ in _table() if measure in measures)
 
 
 def _has_word(text: str, word: str) -> bool:

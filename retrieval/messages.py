@@ -3,8 +3,8 @@
 Each language has ``retrieval/locales/<lang>.po``. A msgid is the English sentence itself,
 with ``{name}`` placeholders (``python-brace-format``), so code reads like the output::
 
-    message("es", "The materials say the following about {code}:", code="50706")
-    # 'Los materiales indican lo siguiente sobre 50706:'
+    message("es", "The materials say the following about {code}:", code="99931")
+    # 'Los materiales indican lo siguiente sobre 99931:'
 
 Catalogs are parsed with Babel at first use and cached; a missing or fuzzy translation falls
 back to English, and a key that the English catalog lacks is a ``KeyError`` (a typo in code).

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from eval.gold import load_gold
-from eval.metrics import diagnose, score, score_by_language
-from eval.runner import run_eval, to_outcome
+from eval.metrics import score_by_language
+from tests.support.gates import run_full_system
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("CPTCITE_SHARED", REPO.parent / "shared")) / "corpus"
@@ -43,22 +43,7 @@ def test_full_system_meets_the_corpus_floors(
     corpus: Path, real_embedder: object, tmp_path: Path
 ) -> None:
     gold = load_gold(sorted((corpus / "gold").glob("*.jsonl")))
-    run = run_eval(
-        gold,
-        ["full"],
-        materials=[corpus / "docs"],
-        embedder_for=lambda _model: real_embedder,
-        workdir=tmp_path,
-    )
-    assert not run.notes, run.notes  # no document was rejected
-    outcomes = [to_outcome(r) for r in run.systems[0].rows]
-    s = score(outcomes)
-    figures = " ".join(
-        f"{k}={s[k]}"
-        for k in ("fact_accuracy", "verdict_accuracy", "recall@5", "refusal_recall",
-                  "false_refusal_rate")
-    )
-    failed = figures + "\n" + "\n".join(f"{o.id}: {diagnose(o)}" for o in outcomes if diagnose(o))
+    outcomes, s, failed = run_full_system(gold, [corpus / "docs"], real_embedder, tmp_path)
     assert s["errors"] == 0, failed
     assert s["fact_accuracy"] is not None and s["fact_accuracy"] >= MIN_FACT, failed
     assert s["verdict_accuracy"] is not None and s["verdict_accuracy"] >= MIN_VERDICT, failed

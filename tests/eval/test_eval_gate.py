@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from eval.gold import default_gold_files, load_gold
-from eval.metrics import diagnose, score, score_by_language
-from eval.runner import run_eval, to_outcome
+from eval.metrics import score_by_language
 from ingest import sample_materials
+from tests.support.gates import run_full_system
 
 # Regression floors, a little under what was measured (720 questions, 2026-11-25: fact 0.956
 # overall and 0.90-1.00 per language, verdicts 1.0, refusal recall 0.93, false refusals 0.0).
@@ -26,21 +26,8 @@ def test_full_system_meets_thresholds(
 ) -> None:
     gold = load_gold(default_gold_files())
     assert gold, "no gold questions under eval/gold/"
-    run = run_eval(
-        gold,
-        ["full"],
-        materials=[seed_path, *sample_materials()],
-        embedder_for=lambda _model: real_embedder,
-        workdir=tmp_path,
-    )
-    assert not run.notes, run.notes  # no material was rejected
-    outcomes = [to_outcome(r) for r in run.systems[0].rows]
-    s = score(outcomes)
-    figures = " ".join(
-        f"{k}={s[k]}"
-        for k in ("fact_accuracy", "verdict_accuracy", "refusal_recall", "false_refusal_rate")
-    )
-    failed = figures + "\n" + "\n".join(f"{o.id}: {diagnose(o)}" for o in outcomes if diagnose(o))
+    materials = [seed_path, *sample_materials()]
+    outcomes, s, failed = run_full_system(gold, materials, real_embedder, tmp_path)
     assert s["errors"] == 0, failed
     assert s["fact_accuracy"] is not None and s["fact_accuracy"] >= MIN_FACT, failed
     assert s["verdict_accuracy"] is None or s["verdict_accuracy"] >= MIN_VERDICT, failed
