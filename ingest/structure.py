@@ -52,6 +52,9 @@ _LINK_SECTION = re.compile(
 _HEADING_MAX_CHARS = 120
 _LINK_MAX_WORDS = 12
 _ROW_CELL_SEP = " | "
+# A plain-text table's rule line under its header: groups of dashes, one per column.
+_RULE_LINE = re.compile(r"^[^\S\n]*-{2,}(?:[^\S\n]+-{2,})+[^\S\n]*$")
+_DASHES = re.compile(r"-{2,}")
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,8 @@ def guess_header(
 def blocks_from_plain_text(text: str) -> list[Block]:
     """Blocks of a text without markup: blank-line paragraphs; a one-line paragraph that is
     short and ends no sentence, followed by more text, is a heading (level 2; a Markdown ``#``
-    line gets its own level); lines starting ``- `` or ``* `` are list items."""
+    line gets its own level); lines starting ``- `` or ``* `` are list items; an aligned
+    table (a header line over a rule of dashes per column, rows under it) is a table."""
     paragraphs = [p.strip("\n") for p in re.split(r"\n[^\S\n]*\n", text) if p.strip()]
     blocks: list[Block] = []
     for i, par in enumerate(paragraphs):
@@ -226,8 +230,46 @@ def blocks_from_plain_text(text: str) -> list[Block]:
         elif _looks_like_heading(stripped) and i + 1 < len(paragraphs):
             blocks.append(Block("heading", stripped, level=2))
         else:
-            blocks.append(Block("paragraph", par))
+            blocks.extend(_aligned_tables(par))
     return blocks
+
+
+def _aligned_tables(par: str) -> list[Block]:
+    """A paragraph as blocks: the aligned tables in it (header line, rule line of dashes,
+    rows cut where the rule's dash groups start) and the text around them as paragraphs."""
+    lines = par.split("\n")
+    out: list[Block] = []
+    start = 0  # first line not yet emitted
+    i = 1
+    while i < len(lines):
+        if not _RULE_LINE.match(lines[i]) or _RULE_LINE.match(lines[i - 1]):
+            i += 1
+            continue
+        cuts = [m.start() for m in _DASHES.finditer(lines[i])]
+        header = _cut(lines[i - 1], cuts)
+        j = i + 1
+        rows: list[tuple[str, ...]] = []
+        while j < len(lines) and lines[j].strip() and not _RULE_LINE.match(lines[j]):
+            rows.append(_cut(lines[j], cuts))
+            j += 1
+        if sum(bool(h) for h in header) < 2 or not rows:
+            i += 1
+            continue
+        if i - 1 > start:
+            out.append(Block("paragraph", "\n".join(lines[start : i - 1])))
+        out.append(Block("table", header=header, rows=tuple(rows)))
+        if j < len(lines) and _RULE_LINE.match(lines[j]):
+            j += 1  # a closing rule
+        start = i = j
+    if start < len(lines) and "\n".join(lines[start:]).strip():
+        out.append(Block("paragraph", "\n".join(lines[start:])))
+    return out
+
+
+def _cut(line: str, cuts: list[int]) -> tuple[str, ...]:
+    """``line`` cut into cells at the column starts ``cuts`` (the last cell runs to the end)."""
+    bounds = [*cuts[1:], len(line)]
+    return tuple(line[a:b].strip() for a, b in zip([0, *cuts[1:]], bounds, strict=True))
 
 
 def _looks_like_heading(par: str) -> bool:

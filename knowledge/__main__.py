@@ -3,7 +3,7 @@
 Usage::
 
     python -m knowledge rules [--store DIR] [--json]
-    python -m knowledge check 99930 99921-50 99922x2 [--store DIR] [--json]
+    python -m knowledge check 99930 99921-50 99922x2 [--date YYYY-MM-DD] [--store DIR] [--json]
     python -m knowledge audit [--store DIR] [--json]
 
 Exit codes: 0 done; 1 the store cannot be read; 2 bad usage or a malformed claim code (one
@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -65,8 +66,21 @@ def _build_parser() -> _Parser:
     sub.add_parser("rules", parents=[common], help="list the rules per code")
     check = sub.add_parser("check", parents=[common], help="check the codes of one claim")
     check.add_argument("codes", nargs="+", metavar="CODE", help="e.g. 99930, 99930-50, 99930x2")
+    check.add_argument(
+        "--date",
+        type=_service_date,
+        default=None,
+        help="date of service that PTP edits are dated against (YYYY-MM-DD; default today)",
+    )
     sub.add_parser("audit", parents=[common], help="list contradictions in the materials")
     return parser
+
+
+def _service_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (write YYYY-MM-DD)") from None
 
 
 def _rule_lines(rules: list[CodeRules]) -> list[str]:
@@ -84,6 +98,17 @@ def _rule_lines(rules: list[CodeRules]) -> list[str]:
         for mod in r.modifiers:
             meaning = r.modifier_meanings.get(mod, "")
             out.append(f"  modifier {mod}{f' ({meaning})' if meaning else ''}")
+        if r.unit_limit is not None:
+            out.append(f"  unit limit (MUE): {r.unit_limit}")
+        for e in r.pair_edits:
+            dates = ", ".join(
+                part for part in (e.effective and f"from {e.effective}",
+                                  e.deleted and f"deleted {e.deleted}") if part
+            )
+            out.append(
+                f"  PTP edit with {e.column2}: modifier indicator {e.indicator}"
+                f"{f' ({dates})' if dates else ''}"
+            )
     return out
 
 
@@ -129,7 +154,7 @@ def main(argv: Sequence[str] | None = None, load_docs: LoadDocs = load_from_regi
     if args.command == "rules":
         payload, text = [r.model_dump() for r in rules], _rule_lines(rules)
     elif args.command == "check":
-        verdict = check_claim(lines, rules, audit_materials(docs))
+        verdict = check_claim(lines, rules, audit_materials(docs), args.date)
         payload, text = verdict.model_dump(), _verdict_lines(verdict)
     else:
         findings = audit_materials(docs)

@@ -3,16 +3,23 @@
 Statuses (CONTRACT.md, `knowledge check`), decided in this order:
 - ``not_allowed``: a code on the claim is excluded by the materials of another code on it
   (exclusion wins over any primary also present). Exclusions are read for every code with
-  rules, not only add-ons: "do not report A with B" forbids the pair either way round.
+  rules, not only add-ons: "do not report A with B" forbids the pair either way round. Also
+  ``not_allowed``: a procedure-to-procedure (PTP) edit in the materials pairs two codes of the
+  claim with modifier indicator 0, or with indicator 1 while the column-2 code carries no
+  distinct-service modifier (59, XE, XP, XS, XU: the modifiers CMS defines for bypassing an
+  edit); or a code is reported with more units than the unit limit (MUE) the materials give.
+  An edit applies on the date of service: from its effective date, before its deletion date.
 - ``missing_primary``: an add-on code has none of its listed primary codes on the claim, or
   is reported alone.
 - ``allowed``: at least one add-on code was decided and every one has a listed primary; or,
   with no add-on code deciding, the materials say so outright: one code of the claim "may be
-  reported separately with" another on it, or a code reported alone is called stand-alone
-  ("may be reported on its own").
+  reported separately with" another on it, a code reported alone is called stand-alone
+  ("may be reported on its own"), or a PTP edit with indicator 1 is bypassed by a
+  distinct-service modifier on the column-2 code.
 - ``unknown``: nothing above decides the claim (no rules at all, or an add-on whose
   materials list no primary codes, reported with other codes).
-Units and modifiers never change the status, and neither does the order of the lines.
+Units and modifiers change the status only through unit limits and PTP edits; the order of
+the lines never does.
 
 ``Finding.code`` is always the code whose materials state the rule (the add-on code for
 ``primary``, the excluding code for ``excluded``, the line's code for ``modifier``); the other
@@ -24,6 +31,7 @@ language; ``finding_message`` is the English wording.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import NamedTuple
 
 from knowledge.errors import ClaimError
@@ -39,6 +47,7 @@ from knowledge.models import (
 from knowledge.rule_merge import citations_for, merge_rules, provenance_naming
 
 __all__ = [
+    "DISTINCT_SERVICE_MODIFIERS",
     "FindingParams",
     "called_stand_alone",
     "check_claim",
@@ -54,6 +63,8 @@ _FORMAT_HELP = (
     "(2 characters, repeatable) and xUNITS, e.g. 99930-50x2"
 )
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+#: The modifiers that bypass a PTP edit with indicator 1 (CMS: distinct procedural service).
+DISTINCT_SERVICE_MODIFIERS = ("59", "XE", "XP", "XS", "XU")
 # key -> (Finding.rule, English template)
 _TEMPLATES: dict[str, tuple[str, str]] = {
     "excluded": ("excluded", "{partner} is listed as not to be reported with {code}"),
@@ -72,6 +83,25 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "modifier": ("modifier", "modifier {partner} on {code}: the materials mention it{detail}"),
     "see_also": ("see_also", "for {detail}, the materials point to {partner}"),
+    "pair_never": (
+        "pair_edit",
+        "a PTP edit never pays {partner} with {code} (modifier indicator 0)",
+    ),
+    "pair_needs_modifier": (
+        "pair_edit",
+        ("a PTP edit pays {partner} with {code} only with a distinct-service modifier "
+        "({detail}) on {partner} (modifier indicator 1); none is on the claim"),
+    ),
+    "pair_modifier": (
+        "pair_edit",
+        ("a PTP edit pays {partner} with {code} with a distinct-service modifier "
+        "(modifier indicator 1); the claim carries {detail} on {partner}"),
+    ),
+    "pair_inactive": ("pair_edit", "the PTP edit of {partner} with {code} does not apply: {detail}"),
+    "unit_limit": (
+        "unit_limit",
+        "{code} is reported with {detail} units, more than its unit limit (MUE) of {partner}",
+    ),
     "audit": ("audit", "the materials contradict themselves about {code}: {detail}"),
 }
 
@@ -139,11 +169,72 @@ def _cite(rules: CodeRules, kind: str, code: str | None = None) -> tuple[Citatio
     return tuple(citations_for(provenance_naming(rules, kind, code)))
 
 
-def _decide(
-    present: set[str], lines: list[ClaimLine], by_code: dict[str, CodeRules]
-) -> tuple[str, list[FindingParams]]:
+def _edit_findings(
+    present: set[str], lines: list[ClaimLine], by_code: dict[str, CodeRules], on: date
+) -> tuple[bool, bool, list[FindingParams]]:
+    """What the PTP edits and unit limits of the materials say of the claim, as
+    ``(blocked, decided, findings)``: blocked when an edit or a limit denies a line, decided
+    when a modifier bypasses an edit."""
     found: list[FindingParams] = []
-    excluded_hit = missing = decided = False
+    blocked = decided = False
+    units: dict[str, int] = {}
+    mods: dict[str, set[str]] = {}
+    for line in lines:
+        units[line.code] = units.get(line.code, 0) + line.units
+        mods.setdefault(line.code, set()).update(line.modifiers)
+    for code in sorted(present):
+        rules = by_code.get(code)
+        if rules is None:
+            continue
+        if rules.unit_limit is not None and units[code] > rules.unit_limit:
+            blocked = True
+            cites = _cite(rules, "unit_limit", code)
+            found.append(
+                FindingParams(
+                    "error", "unit_limit", code, str(rules.unit_limit), str(units[code]), cites
+                )
+            )
+        for edit in rules.pair_edits:
+            partner = edit.column2
+            if partner not in present:
+                continue
+            cites = _cite(rules, "pair_edit", partner)
+            inactive = _inactive(edit.indicator, edit.effective, edit.deleted, on)
+            bypass = sorted(mods[partner] & set(DISTINCT_SERVICE_MODIFIERS))
+            if inactive:
+                found.append(FindingParams("info", "pair_inactive", code, partner, inactive, cites))
+            elif edit.indicator == "0":
+                blocked = True
+                found.append(FindingParams("error", "pair_never", code, partner, "", cites))
+            elif bypass:
+                decided = True
+                detail = ", ".join(bypass)
+                found.append(FindingParams("info", "pair_modifier", code, partner, detail, cites))
+            else:
+                blocked = True
+                detail = ", ".join(DISTINCT_SERVICE_MODIFIERS)
+                found.append(
+                    FindingParams("error", "pair_needs_modifier", code, partner, detail, cites)
+                )
+    return blocked, decided, found
+
+
+def _inactive(indicator: str, effective: str, deleted: str, on: date) -> str:
+    """Why a PTP edit does not apply on ``on`` ("" when it does)."""
+    if indicator == "9":
+        return "modifier indicator 9 (no edit)"
+    if deleted and date.fromisoformat(deleted) <= on:
+        return f"deleted {deleted}"
+    if effective and date.fromisoformat(effective) > on:
+        return f"effective only from {effective}"
+    return ""
+
+
+def _decide(
+    present: set[str], lines: list[ClaimLine], by_code: dict[str, CodeRules], on: date
+) -> tuple[str, list[FindingParams]]:
+    excluded_hit, decided, found = _edit_findings(present, lines, by_code, on)
+    missing = False
     for code in sorted(present):
         rules = by_code.get(code)
         if rules is None:
@@ -258,11 +349,15 @@ def _audit_findings(present: set[str], audit: list[AuditFinding]) -> list[Findin
 
 
 def explain_claim(
-    lines: list[ClaimLine], rules: list[CodeRules], audit: list[AuditFinding] | None = None
+    lines: list[ClaimLine],
+    rules: list[CodeRules],
+    audit: list[AuditFinding] | None = None,
+    on: date | None = None,
 ) -> tuple[str, list[FindingParams]]:
-    """The status and the findings as parameters, in the order ``check_claim`` reports them."""
+    """The status and the findings as parameters, in the order ``check_claim`` reports them;
+    ``on`` is the date of service (default today) that PTP edits are dated against."""
     present = {line.code for line in lines}
-    status, found = _decide(present, lines, _by_code(rules))
+    status, found = _decide(present, lines, _by_code(rules), on or date.today())
     found.extend(_audit_findings(present, audit or []))
     unique = {(f.severity, f.key, f.code, f.partner, f.detail): f for f in found}
     ordered = sorted(
@@ -273,16 +368,20 @@ def explain_claim(
 
 
 def check_claim(
-    lines: list[ClaimLine], rules: list[CodeRules], audit: list[AuditFinding] | None = None
+    lines: list[ClaimLine],
+    rules: list[CodeRules],
+    audit: list[AuditFinding] | None = None,
+    on: date | None = None,
 ) -> Verdict:
-    """Decide a claim against merged rules (and warn where the audit touches its codes).
+    """Decide a claim against merged rules (and warn where the audit touches its codes), on
+    the date of service ``on`` (default today).
 
     Example::
 
         verdict = check_claim(parse_claim(["99930", "99940"]), merged_rules)
         verdict.status  # "not_allowed"
     """
-    status, found = explain_claim(lines, rules, audit)
+    status, found = explain_claim(lines, rules, audit, on)
     findings = [
         Finding(
             severity=f.severity,  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ __all__ = [
     "Hit",
     "IngestReport",
     "IngestResult",
+    "PairEdit",
     "Provenance",
     "RetrievedChunk",
     "SeeAlso",
@@ -109,7 +110,7 @@ class Provenance(_Frozen):
     rule: str = Field(
         description=(
             "add_on | stand_alone | primary | excluded | separate | see_also | modifier"
-            " | included | descriptor"
+            " | included | descriptor | pair_edit | unit_limit"
         )
     )
     source: str
@@ -126,6 +127,17 @@ class SeeAlso(_Frozen):
     codes: list[str]
 
 
+class PairEdit(_Frozen):
+    """A procedure-to-procedure (PTP) edit read from a table row: the column-2 code is not paid
+    with the column-1 code (the ``CodeRules.code`` holding it) unless the modifier indicator
+    allows a bypass: ``0`` never, ``1`` with a distinct-service modifier, ``9`` no edit."""
+
+    column2: str
+    indicator: Literal["0", "1", "9"]
+    effective: str = Field("", description="ISO date the edit starts; empty when not given")
+    deleted: str = Field("", description="ISO date the edit ends; empty while active")
+
+
 class CodeRules(_Frozen):
     """Everything the materials say about one code (CONTRACT.md, `knowledge rules`)."""
 
@@ -138,6 +150,9 @@ class CodeRules(_Frozen):
     see_also: list[SeeAlso] = Field(default_factory=list)
     modifiers: list[str] = Field(default_factory=list)
     modifier_meanings: dict[str, str] = Field(default_factory=dict)
+    # Medically unlikely edit: the most units of this code per date of service.
+    unit_limit: int | None = Field(None, ge=0)
+    pair_edits: list[PairEdit] = Field(default_factory=list)
     provenance: list[Provenance] = Field(default_factory=list)
 
 

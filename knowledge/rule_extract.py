@@ -27,10 +27,12 @@ from knowledge.models import (
     CodeRules,
     DocumentRules,
     ExampleClaim,
+    PairEdit,
     Provenance,
     SeeAlso,
     SourceDocument,
 )
+from knowledge.rule_edits import read_edits
 from knowledge.rule_examples import (
     Span,
     code_sentences,
@@ -61,6 +63,8 @@ class _Acc:
     separate: set[str] = field(default_factory=set)
     see_also: dict[str, set[str]] = field(default_factory=dict)
     modifiers: dict[str, str] = field(default_factory=dict)
+    unit_limit: int | None = None
+    pair_edits: dict[tuple[str, str, str, str], PairEdit] = field(default_factory=dict)
     provenance: list[Provenance] = field(default_factory=list)
     seen: set[tuple[str, str]] = field(default_factory=set)
 
@@ -165,6 +169,17 @@ def _add(acc: _Acc, rule: SentenceRule, prov: Provenance) -> None:
         for mod, meaning in rule.modifiers:
             if meaning or mod not in acc.modifiers:
                 acc.modifiers[mod] = meaning
+    elif rule.kind == "unit_limit":
+        # Two limits for one code in one document: the stricter one holds.
+        limit = int(rule.values[0])
+        acc.unit_limit = limit if acc.unit_limit is None else min(acc.unit_limit, limit)
+    elif rule.kind == "pair_edit":
+        indicator, effective, deleted = rule.values
+        for code in rule.codes:
+            edit = PairEdit(
+                column2=code, indicator=indicator, effective=effective, deleted=deleted  # type: ignore[arg-type]
+            )
+            acc.pair_edits[(code, indicator, effective, deleted)] = edit
     # Overlapping chunks repeat sentences: one provenance per rule and quote is enough.
     key = (rule.kind, prov.quote)
     if key not in acc.seen:
@@ -211,7 +226,7 @@ def extract_rules(doc: SourceDocument, chunks: list[Chunk]) -> DocumentRules:
                 continue
             quote = chunk.text[start:end]
             context = _subject_at(marks, base + start, title_code)
-            rules = read_sentence(quote, context)
+            rules = read_sentence(quote, context) + read_edits(quote, context)
             if descriptor is not None and bases[chunk.chunk_id] >= 0 and (
                 base + start == descriptor[1][0]
             ):
@@ -245,6 +260,8 @@ def _freeze(code: str, acc: _Acc) -> CodeRules:
         see_also=[SeeAlso(when=w, codes=sorted(c)) for w, c in sorted(acc.see_also.items())],
         modifiers=sorted(acc.modifiers),
         modifier_meanings=dict(sorted(acc.modifiers.items())),
+        unit_limit=acc.unit_limit,
+        pair_edits=[acc.pair_edits[k] for k in sorted(acc.pair_edits)],
         provenance=acc.provenance,
     )
 

@@ -112,6 +112,7 @@ class SentenceRule(NamedTuple):
     codes: tuple[str, ...] = ()
     when: str = ""
     modifiers: tuple[tuple[str, str], ...] = ()
+    values: tuple[str, ...] = ()  # a unit limit's count; a pair edit's indicator and dates
 
 
 def _last_list(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from knowledge.codes import codes_in, find_codes
 from knowledge.models import CodeRules
 from knowledge.near_codes import near_miss
+from knowledge.rule_merge import states_about
 from retrieval.boilerplate import is_boilerplate
 from retrieval.glossary import (
     concept_terms,
@@ -309,9 +310,9 @@ def _rules_of_unruled_code(question: Question, rules: Sequence[CodeRules]) -> bo
     if not question.codes or not any(RULE_CONCEPTS.get(c) in _PAIRING_KINDS
                                      for c in question.concepts):
         return False
-    named = {r.code for r in rules} | {
+    named = {r.code for r in rules if r.pair_edits or states_about(r)} | {
         c for r in rules for c in (*r.primary_codes, *r.excluded_codes, *r.separate_codes)
-    }
+    } | {e.column2 for r in rules for e in r.pair_edits}
     return not any(code in named for code in question.codes)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from knowledge.library import LibraryView
+from knowledge.rule_merge import states_about
 from retrieval.lexical import LexicalIndex, tokenize
 from retrieval.query import Question
 from retrieval.search import SearchHints
@@ -97,7 +98,7 @@ def search_hints(question: Question, view: LibraryView, lexical: LexicalIndex) -
     ``lexical`` is the view's index: a name the question shares with one document only (a
     payer, a policy number) also makes that document the focus.
     """
-    rules = {r.code: r for r in view.rules}
+    rules = {r.code: r for r in view.rules if states_about(r)}
     subject = [c for c in question.codes if c in rules]
     focus = frozenset(d for c in subject for d in lexical.documents_with(c))
     sentences: list[tuple[str, int, int]] = []
@@ -112,7 +113,8 @@ def search_hints(question: Question, view: LibraryView, lexical: LexicalIndex) -
                     if subject:
                         first_of_kind.setdefault(kind, key)
     about = frozenset(
-        d.doc_id for d in view.document_rules if any(r.code in subject for r in d.rules)
+        d.doc_id for d in view.document_rules
+        if any(r.code in subject and states_about(r) for r in d.rules)
     ) & focus
     named, names, off_named = _named_documents(question, lexical)
     if named and (not focus or focus & named):

@@ -52,6 +52,11 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "{partner} may be reported separately with {code}."),
     ("Based on the uploaded materials, {code} may be reported on its own: the materials call "
     "it a stand-alone code."),
+    # claim verdicts decided by edit tables: PTP pairs and unit limits (MUE)
+    ("No. Based on the uploaded materials, {partner} is not paid with {code}: a procedure-to-procedure (PTP) edit pairs them with modifier indicator 0, which no modifier bypasses."),
+    ("Not as submitted. Based on the uploaded materials, {partner} is paid with {code} only when a distinct-service modifier ({modifiers}) is on {partner} and the record supports a separate service (PTP modifier indicator 1); the claim carries none."),
+    ("Based on the uploaded materials, {codes} can be reported together with modifier {modifier} on {partner}: the procedure-to-procedure (PTP) edit for this pair has modifier indicator 1, which a distinct-service modifier bypasses."),
+    ("No. Based on the uploaded materials, {code} is limited to {limit} units per date of service (MUE); the claim reports {units}."),
     # plain verdicts and findings
     "Based on the uploaded materials, {codes} can be reported together.",
     "No. Based on the uploaded materials, {codes} should not be reported together.",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from knowledge.claims import called_stand_alone, check_claim, parse_claim
+from knowledge.claims import (
+    DISTINCT_SERVICE_MODIFIERS,
+    FindingParams,
+    called_stand_alone,
+    check_claim,
+    explain_claim,
+    parse_claim,
+)
 from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
 from knowledge.models import AuditFinding, CodeRules, Provenance, Verdict
@@ -67,9 +74,10 @@ def _says_alone(question: Question) -> bool:
 def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
     """The claim lines to check when ``question`` is a claim question, else None.
 
-    Two or more codes make a claim; one code makes one only when the question asks about
-    reporting it alone ("can 50706 be billed by itself?") and the materials rule on that: it
-    is an add-on, or they call it stand-alone.
+    Two or more codes make a claim; one code makes one when it is written with units and the
+    materials give its unit limit ("99951x4?"), or when the question asks about reporting it
+    alone ("can 99951 be billed by itself?") and the materials rule on that: it is an add-on,
+    or they call it stand-alone.
     """
     if len(question.codes) >= 2:
         absent = _written_without(question)
@@ -78,6 +86,8 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
     if len(question.codes) == 1:
         rules = {r.code: r for r in view.rules}
         code = question.codes[0]
+        if code in rules and rules[code].unit_limit is not None and _has_units(question):
+            return list(question.claim_lines)  # "99951x4 on one date?": its unit limit decides
         if (
             code in rules
             and (rules[code].add_on or called_stand_alone(rules[code]))
@@ -134,6 +144,11 @@ def _around_code(question: Question, before: int) -> str | None:
     return text[max(0, at - before) : at] + " " + text[at + len(code) : at + len(code) + _NEAR]
 
 
+def _has_units(question: Question) -> bool:
+    """A claim line written with a unit count ("99951x4")."""
+    return any(re.search(r"x\d+$", line) for line in question.claim_lines)
+
+
 def _written_as_claim_line(question: Question) -> bool:
     """A code written with a modifier or units ("99931-52", "50706 x2") is a claim line: "only"
     is then about the claim, whatever other work the question names."""
@@ -162,7 +177,14 @@ def verdict_answer(
     partners = [c for c in codes if c != addon]
     joined = ", ".join(codes)
     markers: list[int] = []
-    if verdict.status == "not_allowed" and (excluder := _excluding(codes, addon, rules)):
+    _, params = explain_claim(parse_claim(lines), list(view.rules))
+    edit = _edit_decision(verdict.status, params)
+    if edit is not None and not (
+        verdict.status == "not_allowed" and _excluding(codes, addon, rules)
+    ) and not (verdict.status == "allowed" and rule and rule.add_on):
+        head = _edit_head(lang, edit, joined)
+        markers += [n for c in edit.citations if (n := cites.add_citation(c)) is not None]
+    elif verdict.status == "not_allowed" and (excluder := _excluding(codes, addon, rules)):
         code, excluded = excluder
         head = message(
             lang,
@@ -215,6 +237,49 @@ def verdict_answer(
             lines_md.extend(quote_block(cites.quote(n), n) for n in ns if n not in shown)
             shown.update(ns)
     return verdict, "\n\n".join(lines_md)
+
+
+_BLOCKING = ("pair_never", "pair_needs_modifier", "unit_limit")
+
+
+def _edit_decision(status: str, params: list[FindingParams]) -> FindingParams | None:
+    """The edit-table finding that decided the claim: a PTP pair or a unit limit that denies
+    it, or a PTP edit a modifier bypasses (when nothing else allowed the claim)."""
+    keys = _BLOCKING if status == "not_allowed" else ("pair_modifier",) if status == "allowed" else ()
+    return next((p for key in keys for p in params if p.key == key), None)
+
+
+def _edit_head(lang: str, edit: FindingParams, codes: str) -> str:
+    if edit.key == "pair_never":
+        return message(
+            lang,
+            "No. Based on the uploaded materials, {partner} is not paid with {code}: a "
+            "procedure-to-procedure (PTP) edit pairs them with modifier indicator 0, which no "
+            "modifier bypasses.",
+            partner=edit.partner, code=edit.code,
+        )
+    if edit.key == "pair_needs_modifier":
+        return message(
+            lang,
+            "Not as submitted. Based on the uploaded materials, {partner} is paid with {code} "
+            "only when a distinct-service modifier ({modifiers}) is on {partner} and the record "
+            "supports a separate service (PTP modifier indicator 1); the claim carries none.",
+            partner=edit.partner, code=edit.code, modifiers=", ".join(DISTINCT_SERVICE_MODIFIERS),
+        )
+    if edit.key == "unit_limit":
+        return message(
+            lang,
+            "No. Based on the uploaded materials, {code} is limited to {limit} units per date of "
+            "service (MUE); the claim reports {units}.",
+            code=edit.code, limit=edit.partner, units=edit.detail,
+        )
+    return message(
+        lang,
+        "Based on the uploaded materials, {codes} can be reported together with modifier "
+        "{modifier} on {partner}: the procedure-to-procedure (PTP) edit for this pair has "
+        "modifier indicator 1, which a distinct-service modifier bypasses.",
+        codes=codes, modifier=edit.detail, partner=edit.partner,
+    )
 
 
 def _excluding(

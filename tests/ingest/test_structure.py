@@ -306,3 +306,32 @@ def test_html_definition_list_terms_keep_their_values(tmp_path: Path) -> None:
     assert "- National payment, non-facility: 61235: $84.10" in found
     assert "- Global period: 010; Ten days after the revision" in found
     assert not {"1.20", "- 1.20"} & set(found)  # a value never stands without its term
+
+
+PLAIN_TABLE = """Edit narrative for widget codes
+
+4. The pairs below illustrate the policy above.
+
+  Column 1   Column 2   Modifier   Note
+  --------   --------   --------   ------------------------------
+  61235      61240      0          Both sides: 61235 only
+  61235      61241      1          Allowed for a separate widget
+
+Modifier indicator 0 means no modifier bypasses the edit.
+"""
+
+
+def test_an_aligned_plain_text_table_becomes_rows_with_headers(tmp_path: Path) -> None:
+    path = tmp_path / "narrative.txt"
+    path.write_text(PLAIN_TABLE)
+    found = units(load(path))
+    assert "Column 1: 61235 | Column 2: 61240 | Modifier: 0 | Note: Both sides: 61235 only" in found
+    assert "Column 1: 61235 | Column 2: 61241 | Modifier: 1 | Note: Allowed for a separate widget" in found
+    assert "4. The pairs below illustrate the policy above." in found
+    assert not any("--------" in u for u in found)
+
+
+def test_a_dash_line_without_a_table_stays_text(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_text("Intro line\n\nA header line\n--- ---\n\nText after the rule.\n")
+    assert "A header line\n--- ---" in load(path).text

@@ -579,3 +579,36 @@ def test_an_attribute_asked_of_a_source_that_never_names_the_code_is_refused(
 def test_a_price_written_without_a_dollar_sign_is_a_price(fee_assistant: Assistant) -> None:
     answer = fee_assistant.ask("What is the price of 61245?")
     assert not answer.refused and any("130.00" in c.quote for c in answer.citations), answer.answer
+
+
+@pytest.fixture
+def edits_assistant(tmp_path: Path, fake_embedder) -> Iterator[Assistant]:
+    from tests.support.rules import RULES_DIR
+
+    yield from _assistant_over([RULES_DIR / "edit_tables.md"], tmp_path / "store", fake_embedder)
+
+
+EDIT_CLAIMS = [
+    ("en", "Can 99950 and 99961 go on one claim?", "not_allowed", "modifier indicator 0"),
+    ("de", "Dürfen 99950 und 99961 zusammen abgerechnet werden?", "not_allowed", "Modifikator-Indikator 0"),
+    ("en", "Can I bill 99950 with 99962?", "not_allowed", "59, XE, XP, XS, XU"),
+    ("ar", "هل يمكن فوترة 99950 مع 99962؟", "not_allowed", "59, XE, XP, XS, XU"),
+    ("en", "Is 99950 with 99962-XS ok?", "allowed", "modifier XS on 99962"),
+    ("ko", "99950 와 99962-59 같이 청구해도 되나요?", "allowed", "수정자 59"),
+    ("en", "Claim 99950 and 99951x4, ok?", "not_allowed", "limited to 3 units"),
+    ("zh", "99950 加 99951x4 可以一起报吗？", "not_allowed", "最多 3 个单位"),
+    ("en", "We billed 99950x2 on one date. Is that ok?", "not_allowed", "limited to 1 units"),
+]
+
+
+@pytest.mark.parametrize(("lang", "question", "status", "said"), EDIT_CLAIMS)
+def test_edit_tables_decide_claims_with_the_row_cited(
+    edits_assistant: Assistant, lang: str, question: str, status: str, said: str
+) -> None:
+    answer = edits_assistant.ask(question)
+    assert answer.language == lang
+    assert answer.verdict is not None and answer.verdict.status == status
+    head = answer.answer.split("\n\n")[0]
+    assert said in head
+    assert_citations_verbatim(answer, edits_assistant)
+    assert answer.citations and " | " in answer.citations[0].quote  # the table row decided

@@ -1,0 +1,203 @@
+"""Claim edits the materials state: procedure-to-procedure (PTP) pairs and unit limits (MUE).
+
+Read from one unit of text (a sentence, a list item or a table row), as ``SentenceRule``s:
+
+- ``pair_edit`` from a table row that carries its column headers ("Column 1: 99930 | Column 2:
+  99940 | Effective date: 01/01/2024 | Deletion date: * | Modifier indicator: 1"): subject the
+  column-1 code, ``codes`` the column-2 code, ``values`` (indicator, effective, deleted) with
+  the dates as ISO strings ("" when none is given; "*" means still active). Headers are
+  recognised by the CMS names ("Column 1"/"Column one"/"Comprehensive code", "Column 2"/
+  "Component code", "Modifier indicator", "Effective", "Deletion"); the indicator must be 0, 1
+  or 9, else the row gives no edit.
+- ``unit_limit`` (``values`` = (limit,)): a row cell under an MUE header ("MUE: 2", "MUE value:
+  13", "Max units per day: 4", never "MUE adjudication indicator"), for the row's code (the
+  first cell whose value is a code) or, in a two-column key/value table ("Component: MUE
+  (per date of service) | Value: 1"), the section's code; in prose, "MUE of 2", "The MUE for
+  99930 is 2 units", "the medically unlikely edit for 99930 is 1 unit", "MUE: 99930: 1 per
+  date of service; 99931: 4 ...", "more than 2 units ... are denied", "limited to 2 units".
+  A limit stated per side (bilateral) is not read: it is not a limit on the claim line.
+Nothing here knows a code or a table of any payer: every edit comes from the text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from knowledge.codes import CODE_PATTERN, find_codes
+from knowledge.rule_phrases import SentenceRule
+
+__all__ = ["iso_date", "read_edits", "row_cells"]
+
+_I = re.IGNORECASE
+_CELL_SPLIT = " | "
+_CELL = re.compile(r"^\s*(?P<header>[^:|]{1,60}?)\s*:\s*(?P<value>.*?)\s*$", re.DOTALL)
+_CODE_AT_START = re.compile(rf"^\W{{0,2}}({CODE_PATTERN})(?![0-9A-Za-z])")
+_COLUMN_1 = re.compile(r"^(?:col(?:umn)?\.?\s*(?:1|one|i)\b|comprehensive\b)", _I)
+_COLUMN_2 = re.compile(r"^(?:col(?:umn)?\.?\s*(?:2|two|ii)\b|component\s+code\b)", _I)
+_INDICATOR = re.compile(r"\bmod(?:ifier)?\.?(?:\s+ind(?:icator)?\.?)?\s*$", _I)
+_EFFECTIVE = re.compile(r"\beffective\b|\bstart\b|\bbegin", _I)
+_DELETION = re.compile(r"\bdelet|\bend\s+date\b|\bterminat", _I)
+_MUE_HEADER = re.compile(
+    r"\bMUEs?\b|\bmedically\s+unlikely\b|\bmax(?:imum)?\.?\s+units\b|"
+    r"\bunits?\s+(?:per|/)\s+(?:day|date|dos)\b",
+    _I,
+)
+_NOT_A_LIMIT = re.compile(
+    r"\b(?:indicator|adjudication|rationale|notes?|type|reason|mai|version|quarter)\b|(?<!per )\bdate\b", _I
+)
+_COUNT = re.compile(r"^\s*(\d{1,4})(?![\d.,/%$-])")
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12,
+}
+_N = r"(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")(?![\d%]|[.,]\d)"
+_MUE_WORD = r"(?:\bMUEs?\b|\bmedically\s+unlikely\s+edits?(?:\s*\(MUEs?\))?)"
+_PER_SIDE = re.compile(r"\bper\s+side\b|\beach\s+side\b|\bbilateral|\bper\s+kidney\b", _I)
+# "The MUE for 99930 is 2 units", "MUE value of 2", "medically unlikely edit for 99930 is 1 unit"
+_PROSE_MUE = re.compile(
+    rf"{_MUE_WORD}(?:\s+(?:value|limit))?(?:\s*\([^()]{{0,40}}\))?"
+    rf"(?:\s+(?:for|of|on)\s+(?:(?:cpt|code|add-?on)\s+)*(?P<code>{CODE_PATTERN}))?"
+    rf"(?:\s*\([^()]{{0,60}}\))?\s*(?:is|are|=|:|of|equals)\s+(?:set\s+at\s+|only\s+)?{_N}"
+    rf"(?!\s*(?:%|percent|days?|hours?|years?|months?))",
+    _I,
+)
+# "MUE: 99930: 1 per date of service; 99931: 4 per date of service"
+_LEAD_MUE = re.compile(rf"^\W*{_MUE_WORD}\s*:", _I)
+_CODE_COUNT = re.compile(rf"(?<![0-9A-Za-z])({CODE_PATTERN})\s*[:=\u2013-]\s*{_N}", _I)
+# "more than 2 units ... are denied", "limited to 2 units per day"
+_OVER = re.compile(
+    rf"\b(?:more\s+than|in\s+excess\s+of|exceed(?:s|ing)?|above|over)\s+{_N}\s+units?\b", _I
+)
+_DENIED = re.compile(
+    r"\b(?:den(?:y|ies|ied|ial)|reject(?:s|ed|ion)?|not\s+(?:paid|payable|allowed|reimbursed))\b",
+    _I,
+)
+_CAPPED = re.compile(
+    rf"\b(?:limited\s+to|maximum\s+of|max(?:imum)?\s*(?:is|=|:)|no\s+more\s+than|up\s+to\s+a\s+"
+    rf"maximum\s+of|at\s+most)\s+{_N}\s+units?\b",
+    _I,
+)
+
+
+def row_cells(text: str) -> list[tuple[str, str]] | None:
+    """The ``(header, value)`` cells of a table row written "Header: value | Header: value",
+    or None when ``text`` is not such a row (fewer than two cells, or a cell without header).
+
+    >>> row_cells("Code: 99930 | MUE: 2")
+    [('Code', '99930'), ('MUE', '2')]
+    """
+    parts = text.strip().split(_CELL_SPLIT)
+    if len(parts) < 2:
+        return None
+    cells: list[tuple[str, str]] = []
+    for part in parts:
+        m = _CELL.match(part)
+        if m is None:
+            return None
+        cells.append((m.group("header").strip(), m.group("value").strip()))
+    return cells
+
+
+def iso_date(text: str) -> str:
+    """A date cell as ``YYYY-MM-DD`` ("01/01/2019", "20240101", "2019-01-01"); "" for none
+    ("*", "n/a", blank) or a value that is no date.
+
+    >>> iso_date("07/01/2020"), iso_date("20220401"), iso_date("*")
+    ('2020-07-01', '2022-04-01', '')
+    """
+    t = text.strip()
+    patterns = [
+        (r"(\d{1,2})/(\d{1,2})/(\d{4})", (3, 1, 2)),
+        (r"(\d{4})-(\d{1,2})-(\d{1,2})", (1, 2, 3)),
+        (r"(\d{4})(\d{2})(\d{2})", (1, 2, 3)),
+    ]
+    for pattern, (y, mo, d) in patterns:
+        m = re.fullmatch(pattern, t)
+        if m is None:
+            continue
+        try:
+            return date(int(m.group(y)), int(m.group(mo)), int(m.group(d))).isoformat()
+        except ValueError:
+            return ""
+    return ""
+
+
+def _code_of(value: str) -> str | None:
+    m = _CODE_AT_START.match(value)
+    return m.group(1).upper() if m else None
+
+
+def _first(cells: list[tuple[str, str]], header: re.Pattern[str]) -> str | None:
+    return next((v for h, v in cells if header.search(h)), None)
+
+
+def _pair_edit(cells: list[tuple[str, str]]) -> list[SentenceRule]:
+    first = next((_code_of(v) for h, v in cells if _COLUMN_1.search(h)), None)
+    second = next((_code_of(v) for h, v in cells if _COLUMN_2.search(h)), None)
+    indicator = _first(cells, _INDICATOR)
+    if not first or not second or first == second or indicator is None:
+        return []
+    flag = indicator.strip()[:1]
+    if flag not in ("0", "1", "9") or indicator.strip()[1:2].isdigit():
+        return []
+    effective = iso_date(_first(cells, _EFFECTIVE) or "")
+    deleted = iso_date(_first(cells, _DELETION) or "")
+    return [SentenceRule("pair_edit", (first,), (second,), values=(flag, effective, deleted))]
+
+
+def _row_limit(cells: list[tuple[str, str]], context: str | None) -> list[SentenceRule]:
+    code = next((c for _, v in cells if (c := _code_of(v))), None)
+    for i, (header, value) in enumerate(cells):
+        if _MUE_HEADER.search(header) and not _NOT_A_LIMIT.search(header):
+            count = _COUNT.match(value)
+            if count and code and not _PER_SIDE.search(value):
+                return [SentenceRule("unit_limit", (code,), values=(count.group(1),))]
+        # A key/value table: "Component: MUE (per date of service) | Value: 1".
+        if (
+            len(cells) == 2 and i == 0 and _MUE_HEADER.search(value)
+            and not _NOT_A_LIMIT.search(value) and not _PER_SIDE.search(value)
+        ):
+            count = _COUNT.match(cells[1][1])
+            subject = code or context
+            if count and subject:
+                return [SentenceRule("unit_limit", (subject,), values=(count.group(1),))]
+    return []
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+
+
+def _prose_limits(sentence: str, context: str | None) -> list[SentenceRule]:
+    found: dict[str, int] = {}
+    clauses = [c for c in re.split(r";|,\s+and\s+|\.\s", sentence) if c.strip()]
+    lead = _LEAD_MUE.match(sentence) is not None
+    for clause in clauses:
+        if _PER_SIDE.search(clause):
+            continue
+        named = sorted({c for c, _, _ in find_codes(clause)})
+        subject = named[0] if len(named) == 1 else (context if not named else None)
+        if lead:
+            for m in _CODE_COUNT.finditer(clause):
+                found.setdefault(m.group(1).upper(), _number(m.group(2)))
+        for m in _PROSE_MUE.finditer(clause):
+            code = (m.group("code") or "").upper() or subject
+            if code:
+                found.setdefault(code, _number(m.group(2)))
+        over = _OVER.search(clause)
+        if over and _DENIED.search(clause) and subject:
+            found.setdefault(subject, _number(over.group(1)))
+        capped = _CAPPED.search(clause)
+        if capped and subject:
+            found.setdefault(subject, _number(capped.group(1)))
+    return [SentenceRule("unit_limit", (code,), values=(str(n),)) for code, n in found.items()]
+
+
+def read_edits(text: str, context: str | None) -> list[SentenceRule]:
+    """The PTP edits and unit limits one unit of text states (see the module docstring);
+    ``context`` is the code of the section it sits in."""
+    cells = row_cells(text)
+    if cells is not None:
+        return _pair_edit(cells) or _row_limit(cells, context)
+    return _prose_limits(text, context)
