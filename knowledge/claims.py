@@ -56,10 +56,11 @@ __all__ = [
     "parse_claim",
 ]
 
-_ITEM = re.compile(r"(?P<code>\d{4}[0-9FTUM])(?P<mods>(?:-[0-9A-Z]{2})*)(?:X(?P<units>\d{1,4}))?")
+_ITEM = re.compile(r"(?P<code>\d{4}[0-9FTUM]|[A-V]\d{4})(?P<mods>(?:-[0-9A-Z]{2})*)(?:X(?P<units>\d{1,4}))?")
 _SPLIT = re.compile(r"[,;\s]+")
 _FORMAT_HELP = (
-    "write a 5-character code (4 digits, then a digit or F/T/U/M), optionally -MODIFIER "
+    "write a 5-character code (4 digits, then a digit or F/T/U/M; or a HCPCS letter A-V "
+    "and 4 digits), optionally -MODIFIER "
     "(2 characters, repeatable) and xUNITS, e.g. 99930-50x2"
 )
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

@@ -4,8 +4,10 @@ Decisions (documented here because the rest of the rule module relies on them):
 
 - A code is five characters: four digits and then a digit (Category I, ``99930``) or one of
   ``F`` (Category II), ``T`` (Category III), ``U`` (laboratory analyses) or ``M``
-  (multianalyte assays). HCPCS Level II codes (a letter then four digits) are not CPT codes
-  and are not read. Lower-case suffixes are accepted and upper-cased.
+  (multianalyte assays); or a HCPCS Level II code, an upper-case letter A-V and four digits
+  (``G9901``: claims carry them beside CPT codes, and pairing rules name them). Lower-case
+  CPT suffixes are accepted and upper-cased; a lower-case letter before four digits is not a
+  code ("v2024" is a version).
 - A code must stand alone: ``199930`` or ``99930a`` are not codes. A code glued to the next
   sentence (``99905.It``) still is, because ``.`` is not a letter or digit.
 - A range ``A-B`` (also with an en or em dash, or the word ``through``) expands into every
@@ -34,7 +36,7 @@ __all__ = [
 ]
 
 #: One code, without boundaries (for composing bigger patterns).
-CODE_PATTERN = r"\d{4}[0-9FTUMftum]"
+CODE_PATTERN = r"(?:\d{4}[0-9FTUMftum]|[A-V]\d{4})"
 
 _CODE = re.compile(rf"(?<![0-9A-Za-z]){CODE_PATTERN}(?![0-9A-Za-z])")
 _FULL = re.compile(rf"{CODE_PATTERN}")
@@ -49,7 +51,7 @@ _JOINER = re.compile(
     re.IGNORECASE,
 )
 # A short description after a code, "99950 (widget removal)"; codes inside it are not list items.
-_NOTE = re.compile(r"\s*\((?![^()]*\d{4}[0-9FTUMftum])[^()]{1,80}\)")
+_NOTE = re.compile(rf"\s*\((?![^()]*{CODE_PATTERN})[^()]{{1,80}}\)")
 _MAX_RANGE = 99
 
 
@@ -72,6 +74,11 @@ def expand_range(first: str, last: str) -> list[str]:
     ['99921', '99922', '99923', '99924']
     """
     first, last = first.upper(), last.upper()
+    if first[0].isalpha() or last[0].isalpha():  # HCPCS Level II: same letter, then digits
+        lo, hi = int(first[1:]) if first[0].isalpha() else -1, int(last[1:])
+        if first[0] == last[0] and lo < hi and hi - lo <= _MAX_RANGE:
+            return [f"{first[0]}{n:04d}" for n in range(lo, hi + 1)]
+        return sorted({first, last})
     if first[4].isdigit() and last[4].isdigit():
         lo, hi, suffix, width = int(first), int(last), "", 5
     elif first[4] == last[4]:

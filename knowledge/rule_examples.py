@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.codes import codes_in
+from knowledge.codes import CODE_PATTERN, codes_in
 from knowledge.models import Chunk, ExampleClaim
 from knowledge.sentences import paragraph_spans
 
@@ -25,7 +25,7 @@ _EXAMPLE_MARK = re.compile(
 # Several examples glued into one paragraph: "... catheter. , During a ..."
 _EXAMPLE_SEP = re.compile(r"(?<=[.!?])\s+,\s+")
 _NARRATIVE = re.compile(r"\b(?:patient|undergo(?:es|ne)?|surgeon|physician|presents)\b", _I)
-_PAREN_CODE = re.compile(r"\(\s*\d{4}[0-9FTUMftum]\s*\)")
+_PAREN_CODE = re.compile(rf"\(\s*{CODE_PATTERN}\s*\)")
 _EXAMPLES_HEADING = re.compile(
     r"^[\W_]*(?:clinical\s+)?(?:examples?|case\s+stud(?:y|ies)|scenarios?|vignettes?)[\W_]*$", _I
 )

@@ -68,7 +68,7 @@ _IMPERATIVE = re.compile(
 )
 _SEE_ALSO = re.compile(
     r"^\W*(?:for|to\s+report)\s+(?P<when>.+?)\s*,?\s+(?:use|see|report|bill)\s+(?:also\s+)?"
-    r"(?=(?:(?:add-?on\s+)?(?:codes?|cpt)\s+)?\d{4}[0-9FTUMftum](?![0-9A-Za-z]))",
+    rf"(?=(?:(?:add-?on\s+)?(?:codes?|cpt|hcpcs)\s+)?{CODE_PATTERN}(?![0-9A-Za-z]))",
     _I,
 )
 _MODIFIER_WORD = re.compile(r"\bmodifiers?\b", _I)
@@ -132,9 +132,6 @@ def _refers_back(prefix: str) -> bool:
     return bool(_REFERENCE.search(prefix) or _IMPERATIVE.match(bare))
 
 
-# A HCPCS Level II code ("G2211", "J1100") is not read as a code; as a subject it is still
-# a code, not a reference back to the section's: "(Use G2211 in conjunction with ...)".
-_OTHER_CODE = re.compile(r"(?<![0-9A-Za-z])[A-Va-v]\d{4}(?![0-9A-Za-z])")
 
 
 def _pair_rules(sentence: str, context: str | None) -> list[SentenceRule]:
@@ -158,7 +155,7 @@ def _pair_rules(sentence: str, context: str | None) -> list[SentenceRule]:
                 continue
             subjects = subjects or previous
         elif not subjects:
-            if context is None or not _refers_back(prefix) or _OTHER_CODE.search(prefix):
+            if context is None or not _refers_back(prefix):
                 clause_start = listed.end
                 continue
             subjects = (context,)
@@ -168,11 +165,37 @@ def _pair_rules(sentence: str, context: str | None) -> list[SentenceRule]:
             previous, clause_start = subjects, listed.end
             continue
         kind = "excluded" if negated else "primary"
-        codes = tuple(c for c in listed.codes if c not in subjects)
+        gapped = _gapped_subject(sentence, link.end(), listed.end)
+        codes = tuple(c for c in listed.codes if c not in subjects and c != gapped)
         if codes:
             rules.append(SentenceRule(kind, subjects, codes))
-        previous, clause_start = subjects, listed.end
+        previous, clause_start = ((gapped,) if gapped else subjects), listed.end
     return rules
+
+
+_RANGE_BEFORE = re.compile(r"(?:-|\u2013|\u2014|\bthrough|\bthru)\s*$", _I)
+
+
+def _gapped_subject(sentence: str, start: int, end: int) -> str | None:
+    """The last code of the list ``sentence[start:end]`` when it opens the next, verbless
+    clause ("17312 is used with 17311, 17314 only with 17313": 17314 is no partner of 17312,
+    it is what "only with 17313" is said of); None otherwise."""
+    written = find_codes(sentence[start:end])
+    nxt = _LINK.search(sentence, end)
+    if len(written) < 2 or nxt is None:
+        return None
+    gap = sentence[end : nxt.start()]
+    code, at, _ = written[-1]
+    before = sentence[start : start + at]
+    if (
+        len(gap.split()) > _SHORT_PREFIX_WORDS
+        or _VERB.search(gap)
+        or find_codes(gap)
+        or _RANGE_BEFORE.search(before)
+        or not re.search(r",\s*(?:and\s+)?$", before)
+    ):
+        return None
+    return code
 
 
 def _inclusion(sentence: str, context: str | None) -> list[SentenceRule]:

@@ -80,7 +80,10 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
     or they call it stand-alone.
     """
     if len(question.codes) >= 2:
+        alone = [c for c in question.codes if _alone_at_code(question, c)]
         absent = _written_without(question)
+        if len(alone) == 1:  # "Can I bill 99931 by itself when 99910 was not coded?"
+            absent = set(question.codes) - set(alone)
         lines = [ln for ln in question.claim_lines if ln[:5].upper() not in absent]
         return lines or list(question.claim_lines)
     if len(question.codes) == 1:
@@ -124,20 +127,20 @@ def _written_without(question: Question) -> set[str]:
     return absent
 
 
-def _alone_at_code(question: Question) -> bool:
-    """An 'alone' word written right next to the code ("想单独报 50706", "50706 by itself"):
-    it is about the code, whatever other work the question names."""
-    near = _around_code(question, _BEFORE)
+def _alone_at_code(question: Question, code: str | None = None) -> bool:
+    """An 'alone' word written right next to the code (the first one, or ``code``: "想单独报
+    99931", "99931 by itself"): it is about the code, whatever other work the question names."""
+    near = _around_code(question, _BEFORE, code)
     return near is not None and any(
         _found(w, near) for words in steering_words("alone").values() for w in words
     )
 
 
-def _around_code(question: Question, before: int) -> str | None:
-    """The lower-cased text just around the question's first code (``before`` characters
-    before it, ``_NEAR`` after), or None when the code is not written in it."""
+def _around_code(question: Question, before: int, code: str | None = None) -> str | None:
+    """The lower-cased text just around the question's first code (or ``code``; ``before``
+    characters before it, ``_NEAR`` after), or None when the code is not written in it."""
     text = question.text.lower()
-    code = question.codes[0].lower() if question.codes else ""
+    code = (code or (question.codes[0] if question.codes else "")).lower()
     at = text.find(code) if code else -1
     if at < 0:
         return None
@@ -222,6 +225,7 @@ def verdict_answer(
             "The uploaded materials hold no pairing rules for the codes on this claim ({codes}).",
             codes=joined,
         )
+    markers = list(dict.fromkeys(markers))  # one sentence may state two rules
     lines_md = [f"**{head}** {_marks(markers)}".rstrip()]
     for n in markers:
         lines_md.append(quote_block(cites.quote(n), n))

@@ -499,6 +499,9 @@ def test_an_attribute_the_materials_give_for_other_codes_only_is_refused(
         "Darf ich 99931 ohne 99910 abrechnen?",
         "99931 可以没有99910单独报吗？",
         "99931 은 99910 없이 청구할 수 있나요?",
+        # 'alone' written at one code: the other code is what was left off
+        "Kann ich 99931 allein abrechnen, wenn der Kollege 99910 nicht angesetzt hat?",
+        "Can I bill 99931 by itself when the surgeon's 99910 was never coded?",
     ],
 )
 def test_a_code_written_after_without_is_not_on_the_claim(assistant: Assistant, question: str) -> None:
