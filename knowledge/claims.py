@@ -98,6 +98,11 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         ("a PTP edit pays {partner} with {code} with a distinct-service modifier "
         "(modifier indicator 1); the claim carries {detail} on {partner}"),
     ),
+    "separate_modifier": (
+        "separate_modifier",
+        ("{partner} may be reported with {code} when a distinct-service modifier marks the "
+        "separate service; the claim carries {detail}"),
+    ),
     "pair_inactive": ("pair_edit", "the PTP edit of {partner} with {code} does not apply: {detail}"),
     "unit_limit": (
         "unit_limit",
@@ -236,12 +241,22 @@ def _decide(
 ) -> tuple[str, list[FindingParams]]:
     excluded_hit, decided, found = _edit_findings(present, lines, by_code, on)
     missing = False
+    marked = _distinct_marked(lines)
     for code in sorted(present):
         rules = by_code.get(code)
         if rules is None:
             continue
         partners = present - {code}
-        for partner in sorted(partners & set(rules.excluded_codes)):
+        bypassed = _modifier_bypass(code, partners, marked, by_code)
+        if bypassed:
+            decided = True
+            for partner in sorted(p for p in bypassed if p > code):  # one finding a pair
+                cites = _cite(rules, "separate_modifier", partner)
+                mods = ", ".join(sorted(marked[code] | marked[partner]))
+                found.append(
+                    FindingParams("info", "separate_modifier", code, partner, mods, cites)
+                )
+        for partner in sorted((partners & set(rules.excluded_codes)) - bypassed):
             excluded_hit = True
             found.append(
                 FindingParams(
@@ -288,6 +303,26 @@ def _decide(
     if missing:
         return "missing_primary", found
     return ("allowed" if decided else "unknown"), found
+
+
+def _distinct_marked(lines: list[ClaimLine]) -> dict[str, set[str]]:
+    """The distinct-service modifiers each code of the claim carries."""
+    marked: dict[str, set[str]] = {}
+    for line in lines:
+        marked.setdefault(line.code, set()).update(
+            m for m in line.modifiers if m in DISTINCT_SERVICE_MODIFIERS
+        )
+    return marked
+
+
+def _modifier_bypass(
+    code: str, partners: set[str], marked: dict[str, set[str]], by_code: dict[str, CodeRules]
+) -> set[str]:
+    """Partners the materials let stand beside ``code`` with a distinct-service modifier
+    ("report 99991 and 99992 with modifier -59"), when the claim marks one of the two so: such
+    a statement wins over an exclusion of the pair ("... not for the same lesion")."""
+    listed = set(by_code[code].separate_with_modifier)
+    return {p for p in partners & listed if marked[code] or marked[p]}
 
 
 def called_stand_alone(rules: CodeRules) -> bool:

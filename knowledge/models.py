@@ -110,7 +110,7 @@ class Provenance(_Frozen):
     rule: str = Field(
         description=(
             "add_on | stand_alone | primary | excluded | separate | see_also | modifier"
-            " | included | descriptor | pair_edit | unit_limit"
+            " | included | descriptor | pair_edit | unit_limit | separate_modifier"
         )
     )
     source: str
@@ -147,6 +147,9 @@ class CodeRules(_Frozen):
     excluded_codes: list[str] = Field(default_factory=list)
     # Codes the materials say may be reported separately beside this one (not primaries).
     separate_codes: list[str] = Field(default_factory=list)
+    # Codes that may stand beside this one when a distinct-service modifier (59, X{EPSU}) marks
+    # the separate service ("report 99991 and 99992 with modifier -59").
+    separate_with_modifier: list[str] = Field(default_factory=list)
     see_also: list[SeeAlso] = Field(default_factory=list)
     modifiers: list[str] = Field(default_factory=list)
     modifier_meanings: dict[str, str] = Field(default_factory=dict)

@@ -40,6 +40,28 @@ def _is_section_break(para: str) -> bool:
     )
 
 
+_ITEM = re.compile(r"^[^\S\n]*(?:[-*\u2022]|\d{1,2}[.)])\s")
+
+
+def _narrates(text: str) -> bool:
+    return bool(_NARRATIVE.search(text) and _PAREN_CODE.search(text) and len(codes_in(text)) >= 2)
+
+
+def _items(text: str, start: int, end: int) -> list[Span]:
+    """The list items of the paragraph ``text[start:end]`` (one line each, with the lines
+    that continue it), or the whole paragraph when it is no list."""
+    lines = text[start:end].split("\n")
+    if not _ITEM.match(lines[0]):
+        return [(start, end)]
+    bounds: list[int] = []
+    pos = start
+    for line in lines:
+        if _ITEM.match(line):
+            bounds.append(pos)
+        pos += len(line) + 1
+    return list(zip(bounds, [*(b - 1 for b in bounds[1:]), end], strict=True))
+
+
 def example_spans(text: str, sentences: list[Span]) -> list[Span]:
     """Spans of ``text`` that narrate example encounters, one span per example.
 
@@ -61,9 +83,13 @@ def example_spans(text: str, sentences: list[Span]) -> list[Span]:
             s for s, e in sentences if p_start <= s < p_end and _EXAMPLE_MARK.match(text[s:e])
         ]
         marked = bool(labels) or under_heading
-        if not marked and not (
-            _NARRATIVE.search(para) and _PAREN_CODE.search(para) and len(codes_in(para)) >= 2
-        ):
+        if not marked:
+            # A list is read item by item: a rule item beside a narrating one is no example.
+            spans.extend(
+                (s, e) for s, e in _items(text, p_start, p_end)
+                if _narrates(text[s:e]) and (s, e) != (p_start, p_end) and _ITEM.match(text[s:e])
+            )
+        if not marked and (_ITEM.match(para) or not _narrates(para)):
             continue
         first = min(labels) if labels and not under_heading else p_start
         cuts = [m.end() + p_start for m in _EXAMPLE_SEP.finditer(para)]

@@ -61,6 +61,7 @@ class _Acc:
     primary: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
     separate: set[str] = field(default_factory=set)
+    separate_modifier: set[str] = field(default_factory=set)
     see_also: dict[str, set[str]] = field(default_factory=dict)
     modifiers: dict[str, str] = field(default_factory=dict)
     unit_limit: int | None = None
@@ -163,6 +164,8 @@ def _add(acc: _Acc, rule: SentenceRule, prov: Provenance) -> None:
         acc.excluded.update(rule.codes)
     elif rule.kind == "separate":
         acc.separate.update(rule.codes)
+    elif rule.kind == "separate_modifier":
+        acc.separate_modifier.update(rule.codes)
     elif rule.kind == "see_also":
         acc.see_also.setdefault(rule.when, set()).update(rule.codes)
     elif rule.kind == "modifier":
@@ -257,6 +260,7 @@ def _freeze(code: str, acc: _Acc) -> CodeRules:
         primary_codes=sorted(acc.primary - {code}),
         excluded_codes=sorted(acc.excluded - {code}),
         separate_codes=sorted(acc.separate - {code}),
+        separate_with_modifier=sorted(acc.separate_modifier - {code}),
         see_also=[SeeAlso(when=w, codes=sorted(c)) for w, c in sorted(acc.see_also.items())],
         modifiers=sorted(acc.modifiers),
         modifier_meanings=dict(sorted(acc.modifiers.items())),

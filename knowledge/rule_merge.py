@@ -78,6 +78,7 @@ def _merge_one(code: str, parts: list[CodeRules]) -> CodeRules:
     primary: set[str] = set()
     excluded: set[str] = set()
     separate: set[str] = set()
+    with_modifier: set[str] = set()
     see: dict[str, set[str]] = {}
     whens: dict[str, str] = {}
     meanings: dict[str, str] = {}
@@ -90,6 +91,7 @@ def _merge_one(code: str, parts: list[CodeRules]) -> CodeRules:
         primary.update(part.primary_codes)
         excluded.update(part.excluded_codes)
         separate.update(part.separate_codes)
+        with_modifier.update(part.separate_with_modifier)
         for s in part.see_also:
             # Same situation written with other spacing or case is one entry.
             key = " ".join(s.when.lower().split())
@@ -110,6 +112,7 @@ def _merge_one(code: str, parts: list[CodeRules]) -> CodeRules:
         primary_codes=sorted(primary - excluded),
         excluded_codes=sorted(excluded),
         separate_codes=sorted(separate - excluded),
+        separate_with_modifier=sorted(with_modifier),
         see_also=[SeeAlso(when=whens[k], codes=sorted(see[k])) for k in sorted(see)],
         modifiers=sorted(meanings),
         modifier_meanings=dict(sorted(meanings.items())),

@@ -262,9 +262,30 @@ _USE_PARENTHETICAL = re.compile(
 _ZZZ = re.compile(r"\bZZZ\b|\bglobal\s+concept\s+does\s+not\s+apply\b", _I)
 
 
+# In running text the mark is glued to the code after a word or another marked code ("is
+# reported with +99931", "+99931, +99932 or +99933"); after a bare code, "+" joins two codes
+# of a claim ("99910 +99931", "99910 + 99931").
+_PLUS_IN_TEXT = re.compile(
+    rf"(?:(?<=[^\W\d_]\s)|(?<=[^\W\d_]\s\()|(?<=\d,\s)|(?<=\d\sor\s)|(?<=\d\sand\s))"
+    rf"\+({CODE_PATTERN})(?![0-9A-Za-z])"
+)
+
+
+def _glued_plus(sentence: str) -> list[str]:
+    codes: list[str] = []
+    for m in _PLUS_IN_TEXT.finditer(sentence):
+        before = sentence[: m.start()].rstrip(" ,(").removesuffix(" or").removesuffix(" and")
+        tail = re.search(rf"(\+?)({CODE_PATTERN})$", before.rstrip(" ,"))
+        if tail is not None and not tail.group(1):
+            continue  # "99910, +99931": a list of a bare code and a marked one is no convention
+        codes.append(m.group(1).upper())
+    return codes
+
+
 def _marked_add_on(sentence: str) -> list[SentenceRule]:
     """The add-on codes a sentence marks by the book's conventions (see ``_PLUS``)."""
     codes: list[str] = [m.group(1).upper() for m in _PLUS.finditer(sentence)]
+    codes += _glued_plus(sentence)
     use = _USE_PARENTHETICAL.match(sentence.strip())
     if use is not None:
         codes += expand_range(use.group(1), use.group(2)) if use.group(2) else [use.group(1)]
@@ -276,6 +297,32 @@ def _marked_add_on(sentence: str) -> list[SentenceRule]:
     return [SentenceRule("add_on", found)] if found else []
 
 
+# "report 99991 and 99992 with modifier -59 or -XS appended to 99991", "(99986 ...) report
+# 99986 with modifier -59" in 99982's section: the codes stand together on a claim when a
+# distinct-service modifier marks the separate service.
+_WITH_DISTINCT = re.compile(
+    r"\b(?:report(?:s|ed)?|bill(?:s|ed)?|cod(?:e|ed)|list(?:ed)?|append(?:ed)?)\b[^.;]*?"
+    r"\bwith\s+(?:the\s+|an?\s+)?(?:ncci-associated\s+)?modifiers?\s+-?(?:59|X[EPSU])\b",
+    _I,
+)
+_MAX_PAIRED = 3
+
+
+def _with_modifier(sentence: str, context: str | None) -> list[SentenceRule]:
+    """Codes the sentence lets be reported together when a distinct-service modifier is on
+    the claim (rule ``separate_modifier``): the codes it names (two or three), or its one code
+    and the section's code. A negated sentence states no such rule."""
+    m = _WITH_DISTINCT.search(sentence)
+    if m is None or _NEGATION.search(sentence[: m.end()]):
+        return []
+    named = sorted({c for c, _, _ in find_codes(sentence)})
+    if len(named) == 1 and context and context != named[0]:
+        named = sorted({context, named[0]})
+    if not 2 <= len(named) <= _MAX_PAIRED:
+        return []
+    return [SentenceRule("separate_modifier", tuple(named), tuple(named))]
+
+
 def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:
     """The rules one sentence states; ``context`` is the code of the section it sits in."""
     rules = (
@@ -283,6 +330,7 @@ def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:
         + _bundled(sentence)
         + _separate(sentence, context)
         + _inclusion(sentence, context)
+        + _with_modifier(sentence, context)
     )
     # An explicit "is not an add-on" wins over the add-on phrases it contains.
     for kind, pattern in [("stand_alone", _STAND_ALONE), *(("add_on", p) for p in _ADD_ON)]:

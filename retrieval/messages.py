@@ -57,6 +57,7 @@ MESSAGE_KEYS: tuple[str, ...] = (
     ("Not as submitted. Based on the uploaded materials, {partner} is paid with {code} only when a distinct-service modifier ({modifiers}) is on {partner} and the record supports a separate service (PTP modifier indicator 1); the claim carries none."),
     ("Based on the uploaded materials, {codes} can be reported together with modifier {modifier} on {partner}: the procedure-to-procedure (PTP) edit for this pair has modifier indicator 1, which a distinct-service modifier bypasses."),
     ("No. Based on the uploaded materials, {code} is limited to {limit} units per date of service (MUE); the claim reports {units}."),
+    ("Based on the uploaded materials, {codes} can be reported together with modifier {modifier}: the materials let {partner} be reported with {code} when a distinct-service modifier marks the separate service."),
     # plain verdicts and findings
     "Based on the uploaded materials, {codes} can be reported together.",
     "No. Based on the uploaded materials, {codes} should not be reported together.",

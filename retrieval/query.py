@@ -83,6 +83,61 @@ def clean_question(text: str, max_chars: int) -> str:
     return text
 
 
+# A distinct-service modifier written apart from its code ("append -XS to 99991", "with
+# modifier 59 on the second code"): X{E,P,S,U} alone, or 59 after a dash or a word for
+# "modifier" (a bare 59 may be minutes).
+_LOOSE_MODIFIER = re.compile(
+    r"(?<![0-9A-Za-z])(?:-\s?(?P<dash>59|X[EPSU])|(?P<x>X[EPSU]))(?![0-9A-Za-z])|"
+    r"(?:modifier|modificador|modificateur|modificatore|modifikator|модификатор\w*|修饰符|修饰码|"
+    r"修饰|수정자|المعدل|معدل|المعدِّل|bổ\s?ngữ)\s*[-:]?\s*(?P<word>59|X[EPSU])(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def _with_loose_modifiers(
+    text: str, lines: list[str], spans: list[tuple[int, int]]
+) -> list[str]:
+    """Each distinct-service modifier written apart from a claim line goes on the line whose
+    code is written nearest to it; lines that already carry it are left alone."""
+    if not lines:
+        return lines
+    out = list(lines)
+    for m in _LOOSE_MODIFIER.finditer(text):
+        if any(a <= m.start() < b for a, b in spans):
+            continue  # part of a claim line already ("99991-XS")
+        mod = (m.group("dash") or m.group("x") or m.group("word")).upper()
+        if m.group("x") and not m.group("x").isupper():
+            continue  # "xs" in running text is no modifier
+        nearest = min(range(len(spans)), key=lambda i: min(abs(m.start() - spans[i][1]),
+                                                           abs(spans[i][0] - m.end())))
+        line = out[nearest]
+        code, rest = line[:5], line[5:]
+        units = re.search(r"x\d+$", rest)
+        mods = rest[: units.start()] if units else rest
+        if f"-{mod}" not in mods:
+            out[nearest] = f"{code}{mods}-{mod}{units.group() if units else ''}"
+    return _one_line_per_code(out)
+
+
+def _one_line_per_code(lines: list[str]) -> list[str]:
+    """A code a question writes twice ("99991 and 99992 ..., -XS on 99991") is one claim line:
+    its modifiers joined, its largest unit count kept."""
+    merged: dict[str, tuple[list[str], int | None]] = {}
+    for line in lines:
+        m = re.fullmatch(r"(.{5})((?:-[0-9A-Z]{2})*)(?:x(\d+))?", line)
+        if m is None:
+            return lines
+        mods, units = merged.setdefault(m.group(1), ([], None))
+        mods.extend(x for x in re.findall(r"[0-9A-Z]{2}", m.group(2)) if x not in mods)
+        if m.group(3):
+            units = max(units or 0, int(m.group(3)))
+        merged[m.group(1)] = (mods, units)
+    return [
+        f"{code}{''.join(f'-{x}' for x in mods)}{f'x{units}' if units else ''}"
+        for code, (mods, units) in merged.items()
+    ]
+
+
 def analyze_question(
     text: str, *, lang: str | None = None, fallback: str = "en", max_chars: int = 2000
 ) -> Question:
@@ -91,12 +146,15 @@ def analyze_question(
     language = normalize_language(lang) if lang else detect_language(text, fallback=fallback)
     codes: dict[str, None] = {}
     lines: list[str] = []
+    spans: list[tuple[int, int]] = []
     for m in _CLAIM.finditer(text):
         code = m.group(1).upper()
         codes.setdefault(code, None)
         mods = "".join(f"-{x.upper()}" for x in re.findall(r"[0-9A-Za-z]{2}", m.group(2) or ""))
         units = f"x{m.group(3)}" if m.group(3) else ""
         lines.append(f"{code}{mods}{units}")
+        spans.append((m.start(), m.end()))
+    lines = _with_loose_modifiers(text, lines, spans)
     near = tuple(
         n for n in _NEAR_CODE.findall(text) if not (len(n) == 4 and 1900 <= int(n) <= 2099)
     )

@@ -249,7 +249,8 @@ _BLOCKING = ("pair_never", "pair_needs_modifier", "unit_limit")
 def _edit_decision(status: str, params: list[FindingParams]) -> FindingParams | None:
     """The edit-table finding that decided the claim: a PTP pair or a unit limit that denies
     it, or a PTP edit a modifier bypasses (when nothing else allowed the claim)."""
-    keys = _BLOCKING if status == "not_allowed" else ("pair_modifier",) if status == "allowed" else ()
+    allowing = ("pair_modifier", "separate_modifier")
+    keys = _BLOCKING if status == "not_allowed" else allowing if status == "allowed" else ()
     return next((p for key in keys for p in params if p.key == key), None)
 
 
@@ -276,6 +277,14 @@ def _edit_head(lang: str, edit: FindingParams, codes: str) -> str:
             "No. Based on the uploaded materials, {code} is limited to {limit} units per date of "
             "service (MUE); the claim reports {units}.",
             code=edit.code, limit=edit.partner, units=edit.detail,
+        )
+    if edit.key == "separate_modifier":
+        return message(
+            lang,
+            "Based on the uploaded materials, {codes} can be reported together with modifier "
+            "{modifier}: the materials let {partner} be reported with {code} when a "
+            "distinct-service modifier marks the separate service.",
+            codes=codes, modifier=edit.detail, partner=edit.partner, code=edit.code,
         )
     return message(
         lang,

@@ -169,3 +169,41 @@ def test_a_ptp_pair_never_paid_against_a_listed_primary_is_a_conflict() -> None:
     assert {c.source for c in conflicts[0].citations} == {"table.md", "p.txt"}
     agree = build_rules("Column 1: 99950 | Column 2: 99951 | Modifier indicator: 1", "t2.md")
     assert merge_rules([agree, prose])[1] == []
+
+
+# --- pairs the prose lets stand together with a distinct-service modifier -----------
+
+PROSE = """Scope procedures
+
+When a biopsy of one lesion and a snare removal of another lesion are both performed, report 99971 and 99972 with modifier -59 or -XS appended to 99971.
+
+(Do not report 99973 in conjunction with 99974 for the same side)
+
+For the other side, report 99973 and 99974 with modifier XS.
+
+Do not report 99975 and 99976 with modifier 59 to get around the edit.
+"""
+
+
+@pytest.fixture(scope="module")
+def prose_rules() -> list[CodeRules]:
+    return merge_rules([build_rules(PROSE, "scope.txt")])[0]
+
+
+def test_a_pair_reported_with_a_distinct_service_modifier(prose_rules: list[CodeRules]) -> None:
+    by = {r.code: r for r in prose_rules}
+    assert by["99971"].separate_with_modifier == ["99972"]
+    assert "99976" not in by.get("99975", CodeRules(code="99975")).separate_with_modifier
+    marked = check(prose_rules, "99971-XS", "99972")
+    assert marked.status == "allowed"
+    [finding] = [f for f in marked.findings if f.rule == "separate_modifier"]
+    assert "XS" in finding.message and "appended to 99971" in finding.citations[0].quote
+    assert check(prose_rules, "99971", "99972").status == "unknown"
+
+
+def test_the_modifier_statement_wins_over_a_same_side_exclusion(
+    prose_rules: list[CodeRules],
+) -> None:
+    assert check(prose_rules, "99973", "99974").status == "not_allowed"
+    assert check(prose_rules, "99973", "99974-XS").status == "allowed"
+    assert check(prose_rules, "99975", "99976-59").status == "unknown"

@@ -248,6 +248,19 @@ def test_examples_section_and_letter_labels() -> None:
     assert rules_for(doc, "99912").primary_codes == ["99901", "99902"]
 
 
+def test_a_list_is_read_item_by_item_for_examples() -> None:
+    text = (
+        "# 99982 Guidelines\n\n"
+        "- (Do not report 99982 in conjunction with 99980, 99981 for the same lesion)\n"
+        "- If a biopsy (99986) is done the same day, the surgeon reports 99986 with 99982.\n"
+        "- Report 99982 once per lesion.\n"
+    )
+    doc = build_rules(text, "guide.md")
+    # the narrating item is an example; the rule item beside it still gives its rule
+    assert [ex.codes for ex in doc.examples] == [["99982", "99986"]]
+    assert rules_for(doc, "99982").excluded_codes == ["99980", "99981"]
+
+
 def test_the_seed_descriptor_follows_its_bare_title(seed_text: str) -> None:
     from ingest.cleaning import clean_text
 

@@ -601,6 +601,9 @@ EDIT_CLAIMS = [
     ("en", "Claim 99950 and 99951x4, ok?", "not_allowed", "limited to 3 units"),
     ("zh", "99950 加 99951x4 可以一起报吗？", "not_allowed", "最多 3 个单位"),
     ("en", "We billed 99950x2 on one date. Is that ok?", "not_allowed", "limited to 1 units"),
+    # a modifier written apart from its code goes on the code written nearest to it
+    ("en", "Can I bill 99950 and 99962 with modifier XS on 99962?", "allowed", "modifier XS on 99962"),
+    ("vi", "99950 và 99962 cùng ngày, gắn -XU vào 99962 được không?", "allowed", "bổ ngữ XU trên 99962"),
 ]
 
 
