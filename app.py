@@ -20,18 +20,23 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 from pydantic import ValidationError
 
-from ingest import IngestOptions, ingest_bytes, ingest_paths, sample_materials
+from ingest import IngestOptions, ingest_paths, sample_materials
 from knowledge.errors import AssistantError
-from knowledge.models import Answer, AuditFinding, Chunk, Citation, CodeRules, IngestResult, Verdict
+from knowledge.models import Answer, Chunk, Citation, Verdict
 from knowledge.settings import Settings
 from retrieval.language import LANGUAGES, RTL
-from retrieval.messages import message
 from retrieval.source_view import heading_path, table_row
+from ui.library_page import library_page, library_summary
+from ui.text import escape_md as _escape_md
+from ui.text import lang as _lang
+from ui.text import one_line as _one_line
+from ui.text import row_table as _row_table
+from ui.text import show_error as _show_error
+from ui.text import t as _t
 
 if TYPE_CHECKING:
     from retrieval.service import Assistant
 
-UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "docx"]
 
 # verdict status -> (message key, badge colour, icon)
 _STATUS: dict[str, tuple[str, str, str]] = {
@@ -42,8 +47,6 @@ _STATUS: dict[str, tuple[str, str, str]] = {
 }
 _SEVERITY_ICON = {"error": ":material/error:", "warning": ":material/warning:",
                   "info": ":material/info:"}
-_INGEST_ICON = {"added": ":material/add_circle:", "unchanged": ":material/check:",
-                "replaced": ":material/sync:", "rejected": ":material/error:"}
 
 # Static markup only: containers keyed "rtl-..." read right to left. Each paragraph still
 # takes its direction from its own first letter, so English quotes inside stay readable.
@@ -52,32 +55,7 @@ _CSS = """<style>
 [class*="st-key-rtl-"] p, [class*="st-key-rtl-"] li { unicode-bidi: plaintext; }
 </style>"""
 
-# Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped
-# one is always literal: no links, images, HTML, emphasis, directives (:red[..]), math ($)
-# or emoji shortcodes can come out of the text.
-_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
-# GFM's autolinker runs on the parsed text, after escapes are gone, so URLs and e-mail
-# addresses go into code spans instead (verbatim, copyable, never linked).
-_AUTOLINKABLE = re.compile(
-    r"(?:https?://|www\.)[^\s`\[\]]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE
-)
-# Four leading spaces would start a code block; one is harmless.
-_LEADING_SPACE = re.compile(r"^[ \t]+")
 
-
-def _escape_line(line: str) -> str:
-    out, pos = [], 0
-    for m in _AUTOLINKABLE.finditer(line):
-        out += [_MD_SPECIAL.sub(r"\\\1", line[pos : m.start()]), f"`{m.group()}`"]
-        pos = m.end()
-    out.append(_MD_SPECIAL.sub(r"\\\1", line[pos:]))
-    return _LEADING_SPACE.sub(" ", "".join(out))
-
-
-def _escape_md(text: str) -> str:
-    """Escape ``text`` so Streamlit's Markdown shows it verbatim, line breaks kept."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "  \n".join(_escape_line(ln) for ln in lines)
 
 
 _BOLD_LEAD = re.compile(r"\*\*(.+?)\*\*(.*)", re.DOTALL)
@@ -100,28 +78,6 @@ def _answer_md(text: str) -> str:
         else:
             out.append(_escape_md(para))
     return "\n\n".join(out)
-
-
-def _one_line(text: str) -> str:
-    """The first non-empty line of an error message."""
-    return next((ln.strip() for ln in text.splitlines() if ln.strip()), "error")
-
-
-def _lang() -> str:
-    """The interface language picked in the sidebar."""
-    return str(st.session_state.get("ui_lang", "en"))
-
-
-def _t(key: str, **params: object) -> str:
-    """A fixed interface string in the picked language (English if the catalogue lacks it)."""
-    try:
-        return message(_lang(), key, **params)
-    except KeyError:
-        return key.format(**params)
-
-
-def _show_error(text: str) -> None:
-    st.error(_escape_md(_one_line(text)), icon=":material/error:")
 
 
 # --- the service, built once -------------------------------------------------------
@@ -234,14 +190,6 @@ def _citation(citation: Citation, chunks: Mapping[str, Chunk]) -> None:
         st.markdown(_quote_in_context(citation, chunks))
 
 
-def _row_table(cells: list[tuple[str, str]]) -> str:
-    """A Markdown table of one row under its column headers, every cell escaped."""
-    head = "| " + " | ".join(_escape_line(h) or " " for h, _ in cells) + " |"
-    rule = "|" + "---|" * len(cells)
-    row = "| " + " | ".join(_escape_line(v) for _, v in cells) + " |"
-    return f"{head}\n{rule}\n{row}"
-
-
 def _verdict(verdict: Verdict, chunks: Mapping[str, Chunk], findings: bool = True) -> None:
     """The status badge and the codes, then the findings with their citations."""
     key, color, icon = _STATUS[verdict.status]
@@ -337,109 +285,6 @@ def _claim_checker(assistant: Assistant, chunks: Mapping[str, Chunk]) -> None:
 # --- library ------------------------------------------------------------------------
 
 
-def _result_line(result: IngestResult) -> str:
-    icon = _INGEST_ICON.get(result.status, ":material/info:")
-    line = f"{icon} {_escape_md(result.source)}: **{_escape_md(_t(result.status))}**"
-    if result.error:
-        line += f" · {_escape_md(_one_line(result.error))}"
-    return line
-
-
-def _ingest_uploads(assistant: Assistant, files: list[Any]) -> None:
-    results: list[IngestResult] = []
-    with st.status(_escape_md(_t("Processing files…")), expanded=True) as status:
-        bar = st.progress(0.0)
-        for i, f in enumerate(files):
-            head = f"{i + 1}/{len(files)} {f.name}"
-            bar.progress(i / len(files), text=_escape_md(head))
-
-            def progress(msg: str, done: int, total: int, i: int = i, head: str = head) -> None:
-                part = done / total if total else 1.0
-                bar.progress(min((i + part) / len(files), 1.0), text=_escape_md(f"{head} · {msg}"))
-
-            try:
-                result = ingest_bytes(f.name, f.getvalue(), assistant.library,
-                                      assistant.embedder, _options(), progress=progress)
-            except AssistantError as exc:  # e.g. a store built with another model
-                result = IngestResult(source=f.name, doc_id="", status="rejected",
-                                      error=_one_line(str(exc)))
-            results.append(result)
-            st.session_state.seen_uploads.add(f.file_id)
-        bar.progress(1.0)
-        failed = any(r.status == "rejected" for r in results)
-        status.update(state="error" if failed else "complete", expanded=False)
-    st.session_state.ingest_results = results
-
-
-def _remove(assistant: Assistant, source: str) -> None:
-    """Button callback: runs before the page redraws, so the list is already updated."""
-    try:
-        with assistant.library.writing():
-            assistant.library.remove(source)
-    except AssistantError as exc:
-        st.session_state.flash_error = str(exc)
-    else:
-        st.session_state.flash_info = _t("Removed {source}.", source=source)
-
-
-def _rules(rules: tuple[CodeRules, ...]) -> None:
-    st.subheader(_t("Rules"))
-    if not rules:
-        st.caption(_escape_md(_t("No rules found in the materials yet.")))
-    for r in rules:
-        tag = f" · {_t('Add-on code')}" if r.add_on else ""
-        with st.expander(_escape_md(f"{r.code}{tag}")):
-            for name, codes in (("Primary codes", r.primary_codes),
-                                ("Excluded codes", r.excluded_codes),
-                                ("Modifiers", r.modifiers)):
-                if codes:
-                    st.markdown(f"**{_escape_md(_t(name))}**: {_escape_md(', '.join(codes))}")
-            for p in r.provenance:
-                st.caption(f"{_escape_md(p.rule)} · {_escape_md(p.source)}")
-                st.markdown(f"> {_escape_md(p.quote)}")
-
-
-def _audit(findings: tuple[AuditFinding, ...]) -> None:
-    st.subheader(_t("Audit warnings"))
-    if not findings:
-        st.caption(_escape_md(_t("No contradictions found in the materials.")))
-    for f in findings:
-        st.warning(_escape_md(f.message), icon=":material/warning:")
-        if f.citations:
-            with st.expander(_escape_md(_t("Sources"))):
-                for c in f.citations:
-                    st.caption(_escape_md(f"[{c.n}] {c.source}"))
-                    st.markdown(f"> {_escape_md(c.quote)}")
-
-
-def _library(assistant: Assistant) -> None:
-    st.header(_t("Library"))
-    if st.session_state.get("flash_error"):
-        _show_error(st.session_state.pop("flash_error"))
-    if st.session_state.get("flash_info"):
-        st.success(_escape_md(st.session_state.pop("flash_info")), icon=":material/delete:")
-    files = st.file_uploader(_t("Upload files"), type=UPLOAD_TYPES, accept_multiple_files=True,
-                             key="uploader")
-    new = [f for f in files or [] if f.file_id not in st.session_state.seen_uploads]
-    if new:
-        _ingest_uploads(assistant, new)
-    for result in st.session_state.ingest_results:
-        st.markdown(_result_line(result))
-    view = assistant.view()
-    st.divider()
-    st.caption(_escape_md(_t("Documents: {documents} · Passages: {chunks}",
-                             documents=len(view.documents), chunks=len(view.chunks))))
-    for doc in view.documents:
-        name, button = st.columns([4, 1], vertical_alignment="center")
-        name.markdown(_escape_md(doc.source))
-        # Icon only (the sidebar is narrow); the translated word is the tooltip.
-        button.button(":material/delete:", key=f"remove-{doc.doc_id}", help=_t("Remove"),
-                      on_click=_remove, args=(assistant, doc.source))
-    if not view.empty:
-        _rules(view.rules)
-        _audit(view.audit)
-
-
 def _load_samples(assistant: Assistant) -> None:
     with st.status(_escape_md(_t("Load sample material")), expanded=True) as status:
         bar = st.progress(0.0)
@@ -470,10 +315,41 @@ def _init_state() -> None:
     if "ui_lang" not in st.session_state:
         default = _settings().default_language
         st.session_state.ui_lang = default if default in LANGUAGES else "en"
+    # A widget's value is dropped when another page draws it; set anew it survives the switch.
+    st.session_state.ui_lang = st.session_state.ui_lang
+
+
+def _chat_page() -> None:
+    """The questions page: the chat and the claim checker (or the empty state)."""
+    assistant = _assistant()
+    try:
+        view = assistant.view()
+    except AssistantError as exc:
+        _show_error(str(exc))
+        st.stop()
+    if view.empty:
+        st.info(_escape_md(_t("No materials yet. Upload files or load the sample material.")),
+                icon=":material/library_books:")
+        if st.button(_t("Load sample material"), key="load_samples", type="primary"):
+            _load_samples(assistant)
+        st.stop()
+    ask, check = st.tabs([_t("Question"), _t("Check a claim")])
+    with ask:
+        _chat(assistant, view.chunks)
+    with check:
+        _claim_checker(assistant, view.chunks)
+
+
+def _library_page() -> None:
+    try:
+        library_page(_assistant(), _options())
+    except AssistantError as exc:
+        _show_error(str(exc))
 
 
 def main() -> None:
-    """Draw the page: sidebar (language, library), then the chat and the claim checker."""
+    """Draw the page: sidebar (language, library counts, the way between the pages), then the
+    questions page or the Library page."""
     # No page_icon: icons and emoji favicons are fetched from a CDN, and the app stays offline.
     st.set_page_config(page_title="cptcite", layout="wide")
     try:
@@ -485,35 +361,37 @@ def main() -> None:
         st.stop()
     st.html(_CSS)
     rtl = "rtl-" if _lang() in RTL else ""
+    chat = st.Page(_chat_page, title=_t("Question"), url_path="ask", default=True)
+    library = st.Page(_library_page, title=_t("Library"), url_path="library")
+    page = st.navigation([chat, library], position="hidden")
+    on_library = page.url_path == "library"
     with st.sidebar, st.container(key=f"{rtl}sidebar"):
         st.selectbox(_t("Interface language"), list(LANGUAGES), key="ui_lang",
                      format_func=LANGUAGES.__getitem__)
-        if st.session_state.messages:
+        if st.session_state.messages and not on_library:
             st.button(_t("New conversation"), key="new_conversation", icon=":material/add:",
                       on_click=st.session_state.messages.clear)
         assistant = _assistant()
         _warm_up_status()
-        try:
-            _library(assistant)
-        except AssistantError as exc:
-            _show_error(str(exc))
+        st.header(_t("Library"))
+        summary = st.empty()  # filled after the page ran: an upload there changes the counts
+        if on_library:
+            if st.button(_t("Back to questions"), key="to_chat", icon=":material/chat:"):
+                st.switch_page(chat)
+        elif st.button(_t("Open the Library"), key="to_library", icon=":material/library_books:"):
+            st.switch_page(library)
+    _summary(summary, assistant)
     with st.container(key=f"{rtl}main"):
-        try:
-            view = assistant.view()
-        except AssistantError as exc:
+        page.run()  # may stop the run (the empty state): the counts are drawn already
+    _summary(summary, assistant)
+
+
+def _summary(slot: Any, assistant: Assistant) -> None:
+    try:
+        slot.caption(_escape_md(library_summary(assistant.view())))
+    except AssistantError as exc:
+        with slot:
             _show_error(str(exc))
-            st.stop()
-        if view.empty:
-            st.info(_escape_md(_t("No materials yet. Upload files or load the sample material.")),
-                    icon=":material/library_books:")
-            if st.button(_t("Load sample material"), key="load_samples", type="primary"):
-                _load_samples(assistant)
-            st.stop()
-        ask, check = st.tabs([_t("Question"), _t("Check a claim")])
-        with ask:
-            _chat(assistant, view.chunks)
-        with check:
-            _claim_checker(assistant, view.chunks)
 
 
 if __name__ == "__main__":

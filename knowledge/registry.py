@@ -119,6 +119,12 @@ class DocumentRegistry:
             ).fetchall()
         return [_doc(r) for r in rows]
 
+    def updated_times(self) -> dict[str, str]:
+        """When each document (by doc_id) was last stored, as an ISO timestamp (UTC)."""
+        with self._lock:
+            rows = self._db.execute("SELECT doc_id, updated_at FROM documents").fetchall()
+        return {doc_id: updated for doc_id, updated in rows}
+
     def chunk_counts(self) -> dict[str, int]:
         """Number of chunks per doc_id."""
         with self._lock:

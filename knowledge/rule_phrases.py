@@ -306,6 +306,7 @@ _WITH_DISTINCT = re.compile(
     _I,
 )
 _MAX_PAIRED = 3
+_NEAR_NEGATION = 12  # characters before the verb where "do not", "never" negate it
 
 
 def _with_modifier(sentence: str, context: str | None) -> list[SentenceRule]:
@@ -313,8 +314,8 @@ def _with_modifier(sentence: str, context: str | None) -> list[SentenceRule]:
     the claim (rule ``separate_modifier``): the codes it names (two or three), or its one code
     and the section's code. A negated sentence states no such rule."""
     m = _WITH_DISTINCT.search(sentence)
-    if m is None or _NEGATION.search(sentence[: m.end()]):
-        return []
+    if m is None or _NEGATION.search(sentence[max(0, m.start() - _NEAR_NEGATION) : m.end()]):
+        return []  # "do not report ... with modifier 59"; "no prior pathology" is no negation
     named = sorted({c for c, _, _ in find_codes(sentence)})
     if len(named) == 1 and context and context != named[0]:
         named = sorted({context, named[0]})

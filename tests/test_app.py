@@ -10,7 +10,7 @@ import importlib.util
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from knowledge.models import (
     Chunk,
     Citation,
     CodeRules,
+    DocumentRules,
     Finding,
     Provenance,
     SourceDocument,
@@ -81,7 +82,9 @@ def _view(empty: bool = False) -> LibraryView:
                           message="An example reports 99931 with 99977.",
                           citations=[_cite(1, CHUNK, EXCLUSION)]),)
     return LibraryView(generation=1, documents=docs, chunks={"c1": CHUNK, "c2": EVIL, "c3": ROW},
-                       document_rules=(), rules=rules, audit=audit)
+                       document_rules=(DocumentRules(doc_id=CHUNK.doc_id, source=CHUNK.source,
+                                                     rules=list(rules)),),
+                       rules=rules, audit=audit)
 
 
 CLAIM_Q = "Can 99931 be billed with 99977?"
@@ -125,6 +128,8 @@ class FakeAssistant:
     def __init__(self, view: LibraryView | None = None, library: Library | None = None,
                  embedder: Any = None) -> None:
         self._view, self.library, self.embedder = view, library, embedder
+        if library is None:  # the Library page asks the registry when documents were stored
+            self.library = SimpleNamespace(registry=SimpleNamespace(updated_times=dict))
         self.asked: list[tuple[str, str | None, str | None]] = []
         self.checked: list[str | list[str]] = []
 
@@ -314,12 +319,19 @@ def test_claim_checker_malformed_claim_is_one_line_error() -> None:
     assert "bad modifier" in error.value and "\n" not in error.value
 
 
+def _to_library(at: AppTest) -> AppTest:
+    at.sidebar.button(key="to_library").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_rules_and_audit_panels_show_quotes() -> None:
-    at = _app(FakeAssistant(_view()))
-    rule, sources = at.sidebar.expander
+    at = _to_library(_app(FakeAssistant(_view())))
+    assert at.selectbox(key="lib_detail").value == "note.txt"
+    rule, sources = at.expander
     assert rule.label.startswith("99931") and "Add-on code" in _unescape(rule.label)
     assert any(_unescape(m.value) == f"> {EXCLUSION}" for m in rule.markdown)
-    [warning] = at.sidebar.warning
+    [warning] = at.warning
     assert "An example reports 99931 with 99977" in _unescape(warning.value)
     assert [_unescape(m.value) for m in sources.markdown] == [f"> {EXCLUSION}"]
 
@@ -328,35 +340,45 @@ def test_upload_reports_each_file_and_lists_the_document(library: Library,
                                                          fake_embedder: Any) -> None:
     at = _app(FakeAssistant(library=library, embedder=fake_embedder))
     assert at.info  # empty store
+    _to_library(at)
     note = NOTE.read_bytes()
-    at.sidebar.file_uploader(key="uploader").set_value(
+    at.file_uploader(key="uploader").set_value(
         [("coding-note.txt", note, "text/plain"), ("broken.pdf", b"no pdf here", "application/pdf")]
     ).run()
     assert not at.exception, at.exception
-    lines = [_unescape(m.value) for m in at.sidebar.markdown]
+    lines = [_unescape(m.value) for m in at.markdown]
     assert any("coding-note.txt: **added**" in ln for ln in lines), lines
     rejected = next(ln for ln in lines if "broken.pdf: **rejected**" in ln)
     assert rejected.split("**rejected**")[1].strip(" ·")  # a reason is given
     assert [d.source for d in library.view().documents] == ["coding-note.txt"]
-    assert at.sidebar.button(key=f"remove-{doc_id_for('coding-note.txt')}")
-    assert at.chat_input  # no longer empty: the chat is shown
+    assert at.button(key=f"remove-{doc_id_for('coding-note.txt')}")
+    assert "Documents: 1" in _unescape(at.sidebar.caption[0].value)
     # A rerun does not ingest the same upload again; a new upload of the same bytes is unchanged.
     at.run()
-    at.sidebar.file_uploader(key="uploader").set_value(
-        [("coding-note.txt", note, "text/plain")]).run()
-    lines = [_unescape(m.value) for m in at.sidebar.markdown]
+    at.file_uploader(key="uploader").set_value([("coding-note.txt", note, "text/plain")]).run()
+    lines = [_unescape(m.value) for m in at.markdown]
     assert any("coding-note.txt: **unchanged**" in ln for ln in lines), lines
+    at.sidebar.button(key="to_chat").click().run()
+    assert at.chat_input  # no longer empty: the chat is shown
 
 
-def test_remove_button_removes_the_document(library: Library, fake_embedder: Any) -> None:
-    at = _app(FakeAssistant(library=library, embedder=fake_embedder))
-    at.sidebar.file_uploader(key="uploader").set_value(
+def test_remove_button_asks_then_removes_the_document(library: Library,
+                                                      fake_embedder: Any) -> None:
+    at = _to_library(_app(FakeAssistant(library=library, embedder=fake_embedder)))
+    at.file_uploader(key="uploader").set_value(
         [("coding-note.txt", NOTE.read_bytes(), "text/plain")]).run()
     assert len(library.view().documents) == 1
-    at.sidebar.button(key=f"remove-{doc_id_for('coding-note.txt')}").click().run()
+    at.button(key=f"remove-{doc_id_for('coding-note.txt')}").click().run()
+    assert len(library.view().documents) == 1  # not before the confirmation
+    at.button(key="confirm_remove_no").click().run()
+    assert len(library.view().documents) == 1
+    assert "confirm_remove_yes" not in [b.key for b in at.button]
+    at.button(key=f"remove-{doc_id_for('coding-note.txt')}").click().run()
+    at.button(key="confirm_remove_yes").click().run()
     assert not at.exception, at.exception
     assert library.view().empty
-    assert "coding-note.txt" in _unescape(at.sidebar.success[0].value)
+    assert "coding-note.txt" in _unescape(at.success[0].value)
+    at.sidebar.button(key="to_chat").click().run()
     assert at.info and at.button(key="load_samples")  # back to the empty state
 
 
@@ -369,7 +391,7 @@ def test_empty_state_loads_the_sample_material(library: Library, fake_embedder: 
     names = sorted(d.source for d in library.view().documents)
     assert names == sorted(p.name for p in sample_materials()) and names
     assert not at.info and at.chat_input(key="question")
-    lines = [_unescape(m.value) for m in at.sidebar.markdown]
+    lines = [_unescape(m.value) for m in _to_library(at).markdown]
     assert sum("**added**" in ln for ln in lines) == len(names)
 
 
@@ -426,3 +448,84 @@ def test_escape_md_keeps_text_verbatim_and_inert(text: str) -> None:
     outside_code = re.sub(r"<code>.*?</code>", "", html)
     for linkable in ("http", "HTTP", "www.", "@"):
         assert linkable not in outside_code, (linkable, html)
+
+
+# --- the Library page ------------------------------------------------------------------
+
+FEES = Path(__file__).resolve().parent / "data" / "rules" / "edit_tables.md"
+
+
+@pytest.fixture
+def two_documents(library: Library, fake_embedder: Any) -> AppTest:
+    at = _to_library(_app(FakeAssistant(library=library, embedder=fake_embedder)))
+    at.file_uploader(key="uploader").set_value(
+        [("coding-note.txt", NOTE.read_bytes(), "text/plain"),
+         ("widget-fees.md", FEES.read_bytes(), "text/markdown")]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _names(at: AppTest) -> list[str]:
+    return list(at.dataframe[0].value.iloc[:, 0])
+
+
+def test_library_finds_documents_by_name_type_and_code(two_documents: AppTest) -> None:
+    at = two_documents
+    assert _names(at) == ["coding-note.txt", "widget-fees.md"]
+    table = at.dataframe[0].value
+    assert list(table.columns)[:4] == ["Name", "Type", "Size (KB)", "Units"]
+    assert "99961" in table.iloc[1]["Codes"] or "(+" in table.iloc[1]["Codes"]
+    at.text_input(key="lib_search").set_value("99961").run()
+    assert _names(at) == ["widget-fees.md"]
+    at.text_input(key="lib_search").set_value("CODING").run()
+    assert _names(at) == ["coding-note.txt"]
+    at.text_input(key="lib_search").set_value("").run()
+    at.multiselect(key="lib_types").set_value(["Markdown"]).run()
+    assert _names(at) == ["widget-fees.md"]
+    at.multiselect(key="lib_types").set_value([]).run()
+    at.text_input(key="lib_code").set_value("99999").run()
+    assert not at.dataframe and "No document matches" in _unescape(at.info[0].value)
+
+
+def test_library_shows_a_documents_tables_and_rules_as_read(two_documents: AppTest) -> None:
+    at = two_documents
+    at.selectbox(key="lib_detail").set_value("widget-fees.md").run()
+    shown = [m.value for m in at.markdown]
+    # a PTP row as a small table under its column headers
+    assert any(v.startswith("| Column 1 | Column 2 |") and "99961" in v for v in shown), shown
+    labels = [_unescape(e.label) for e in at.expander]
+    assert any(label.startswith("99951") and "Add-on code" in label for label in labels)
+    rule_quotes = [_unescape(m.value) for e in at.expander for m in e.markdown]
+    assert any("Column 2: 99961" in q for q in rule_quotes)
+
+
+def test_library_removes_several_documents_after_a_confirmation(
+    two_documents: AppTest, library: Library
+) -> None:
+    at = two_documents
+    at.multiselect(key="lib_remove").set_value(["coding-note.txt", "widget-fees.md"]).run()
+    at.button(key="lib_remove_ask").click().run()
+    assert len(library.view().documents) == 2
+    assert "Remove 2 documents?" in _unescape(at.warning[0].value)
+    at.button(key="confirm_remove_yes").click().run()
+    assert not at.exception, at.exception
+    assert library.view().empty
+    assert "Removed 2 documents." in _unescape(at.success[0].value)
+
+
+def test_library_page_in_arabic_reads_right_to_left(two_documents: AppTest) -> None:
+    at = two_documents
+    at.sidebar.selectbox(key="ui_lang").set_value("ar").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="lib_search").label == message("ar", "Search by name or code")
+    assert next(iter(at.dataframe[0].value.columns)) == message("ar", "Name")
+    assert at.sidebar.button(key="to_chat").label == message("ar", "Back to questions")
+    assert any(b.proto.id.endswith("rtl-main") for b in at.main.children.values())
+
+
+def test_the_interface_language_survives_a_page_switch() -> None:
+    at = _app(FakeAssistant(_view()))
+    at.sidebar.selectbox(key="ui_lang").set_value("es").run()
+    _to_library(at)
+    assert at.sidebar.selectbox(key="ui_lang").value == "es"
+    assert at.header[0].value == message("es", "Library")

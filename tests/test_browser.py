@@ -174,12 +174,18 @@ def test_spanish_claim_question_and_upload_in_chromium(
             assert [q for q in quotes if "52341" in q and q in seed], quotes
             assert answer.locator("a, img, script").count() == 0
 
-            # Upload a small file through the sidebar's file input and see its result.
-            sidebar.locator('input[type="file"]').set_input_files(str(NOTE))
+            # Open the Library page, upload a small file and see its result, then find it.
+            sidebar.get_by_role("button", name=message("es", "Open the Library")).click()
+            main = page.locator('[data-testid="stMain"]')
+            main.locator('input[type="file"]').set_input_files(str(NOTE))
             added = f"{NOTE.name}: {message('es', 'added')}"
-            sidebar.get_by_text(added).wait_for(timeout=120_000)
-            listed = sidebar.locator('[data-testid="stMarkdownContainer"]')
-            listed.get_by_text(NOTE.name, exact=True).wait_for(timeout=30_000)
+            main.get_by_text(added).wait_for(timeout=120_000)
+            search = main.get_by_label(message("es", "Search by name or code"))
+            search.fill(NOTE.stem[:6])
+            search.press("Enter")
+            main.locator('[data-testid="stDataFrame"]').wait_for(timeout=30_000)
+            playwright.expect(main.get_by_text(message("es", "Rules read from this document"))
+                              ).to_be_visible(timeout=30_000)
 
             ARTIFACTS.mkdir(exist_ok=True)
             shot = ARTIFACTS / f"browser-{time.strftime('%Y%m%d-%H%M%S')}.png"

@@ -182,6 +182,10 @@ When a biopsy of one lesion and a snare removal of another lesion are both perfo
 For the other side, report 99973 and 99974 with modifier XS.
 
 Do not report 99975 and 99976 with modifier 59 to get around the edit.
+
+# 99977 Guidelines
+
+- If a biopsy (99978) is done the same day because no prior pathology exists, report 99978 with modifier -59 or -XS.
 """
 
 
@@ -207,3 +211,5 @@ def test_the_modifier_statement_wins_over_a_same_side_exclusion(
     assert check(prose_rules, "99973", "99974").status == "not_allowed"
     assert check(prose_rules, "99973", "99974-XS").status == "allowed"
     assert check(prose_rules, "99975", "99976-59").status == "unknown"
+    # one code named, in the section of another: the pair is the two
+    assert check(prose_rules, "99977", "99978-XS").status == "allowed"

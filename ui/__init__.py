@@ -1,0 +1,1 @@
+"""The Streamlit UI\x27s pages and shared helpers (app.py draws them)."""
