@@ -7,7 +7,9 @@ Figures:
 - ingest throughput (chunks/s) and its ratio to the model's raw encode throughput on the same
   chunk texts (ingest also cleans, chunks, extracts rules and embeds sentences);
 - at 1k/10k/100k chunks: Chroma upsert rate, query latency, ANN recall@10 against exact numpy
-  search, BM25/index warm-up and warm answer latency, peak memory (ru_maxrss).
+  search, BM25/index warm-up and warm answer latency, peak memory (ru_maxrss);
+- the Library page's draw time with 500 synthetic documents in the registry
+  (``eval.bench_library``; ``--library-only`` runs just that).
 
 Scale corpora are built by ``eval.synthetic`` from an embedded pool of synthetic sentences
 (see its docstring); query vectors are real query embeddings. Figures go to stdout and
@@ -18,6 +20,7 @@ Usage::
     python -m eval.bench                  # sizes 1000,10000,100000
     python -m eval.bench --quick          # sizes 1000,10000, smaller pool
     python -m eval.bench --quick --materials ../shared/corpus/docs   # ingest another folder
+    python -m eval.bench --library-only   # the Library page with 500 documents
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.bench_library import bench_library_page
 from eval.gold import default_gold_files, load_gold
 from eval.metrics import percentile
 from eval.runner import REPO, default_materials
@@ -274,7 +278,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--out", type=Path, default=REPO / "eval" / "report", help="folder for bench.json"
     )
+    p.add_argument("--library-docs", type=int, default=500,
+                   help="synthetic documents for the Library page figure (500)")
+    p.add_argument("--library-only", action="store_true", help="only the Library page figure")
     args = p.parse_args(argv)
+    if args.library_only:
+        with tempfile.TemporaryDirectory(prefix="cptcite-bench-") as tmp:
+            page = bench_library_page(Path(tmp) / "store", args.library_docs)
+        print(f"library_page: {json.dumps(page)}")
+        return 0
     try:
         sizes = [
             int(s) for s in ("1000,10000" if args.quick else args.sizes).split(",") if s.strip()
@@ -312,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         )
         show("cold_start", bench_cold_start(root / "materials" / "store", gold[0]))
+        show("library_page", bench_library_page(root / "library" / "store", args.library_docs))
         pool = synthetic_sentences(pool_size, rng)
         pool_out, pool_ms = _timed_ms(embedder.embed_documents, pool)
         pool_vecs = np.asarray(pool_out, dtype=np.float32)
