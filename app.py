@@ -27,6 +27,7 @@ from knowledge.settings import Settings
 from retrieval.language import LANGUAGES, RTL
 from retrieval.source_view import heading_path, table_row
 from ui.library_page import library_page, library_summary
+from ui.performance_page import performance_page
 from ui.text import escape_md as _escape_md
 from ui.text import lang as _lang
 from ui.text import one_line as _one_line
@@ -347,6 +348,16 @@ def _library_page() -> None:
         _show_error(str(exc))
 
 
+_PAGES: dict[str, Any] = {}
+
+
+def _performance_page() -> None:
+    try:
+        performance_page(_assistant(), _PAGES["library"])
+    except AssistantError as exc:
+        _show_error(str(exc))
+
+
 def main() -> None:
     """Draw the page: sidebar (language, library counts, the way between the pages), then the
     questions page or the Library page."""
@@ -363,23 +374,31 @@ def main() -> None:
     rtl = "rtl-" if _lang() in RTL else ""
     chat = st.Page(_chat_page, title=_t("Question"), url_path="ask", default=True)
     library = st.Page(_library_page, title=_t("Library"), url_path="library")
-    page = st.navigation([chat, library], position="hidden")
+    performance = st.Page(_performance_page, title=_t("Performance"), url_path="performance")
+    _PAGES["library"] = library  # where a failure's source link goes
+    page = st.navigation([chat, library, performance], position="hidden")
     on_library = page.url_path == "library"
+    on_chat = page.url_path not in ("library", "performance")  # the default page's path is ""
     with st.sidebar, st.container(key=f"{rtl}sidebar"):
         st.selectbox(_t("Interface language"), list(LANGUAGES), key="ui_lang",
                      format_func=LANGUAGES.__getitem__)
-        if st.session_state.messages and not on_library:
+        if st.session_state.messages and on_chat:
             st.button(_t("New conversation"), key="new_conversation", icon=":material/add:",
                       on_click=st.session_state.messages.clear)
         assistant = _assistant()
         _warm_up_status()
         st.header(_t("Library"))
         summary = st.empty()  # filled after the page ran: an upload there changes the counts
-        if on_library:
-            if st.button(_t("Back to questions"), key="to_chat", icon=":material/chat:"):
-                st.switch_page(chat)
-        elif st.button(_t("Open the Library"), key="to_library", icon=":material/library_books:"):
+        if not on_chat and st.button(_t("Back to questions"), key="to_chat",
+                                     icon=":material/chat:"):
+            st.switch_page(chat)
+        if not on_library and st.button(_t("Open the Library"), key="to_library",
+                                        icon=":material/library_books:"):
             st.switch_page(library)
+        if page.url_path != "performance" and st.button(
+            _t("Performance"), key="to_performance", icon=":material/monitoring:"
+        ):
+            st.switch_page(performance)
     _summary(summary, assistant)
     with st.container(key=f"{rtl}main"):
         page.run()  # may stop the run (the empty state): the counts are drawn already

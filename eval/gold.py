@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GOLD_DIR", "GoldError", "GoldItem", "default_gold_files", "load_gold"]
+from retrieval.language import LANGUAGES
+
+__all__ = ["GOLD_DIR", "GoldError", "GoldItem", "default_gold_files", "load_gold", "parse_gold"]
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 
@@ -54,6 +56,11 @@ def _parse(obj: object, where: str, file: str) -> GoldItem:
     for key in ("id", "lang", "question"):
         if not isinstance(obj.get(key), str) or not obj[key].strip():
             raise GoldError(f"{where}: {key!r} must be a non-empty string")
+    if obj["lang"] not in LANGUAGES:
+        raise GoldError(
+            f"{where}: 'lang' {obj['lang']!r} is not one of the ten languages "
+            f"({', '.join(LANGUAGES)})"
+        )
     if not isinstance(obj.get("answerable"), bool):
         raise GoldError(f"{where}: 'answerable' must be true or false")
     verdict = obj.get("verdict")
@@ -84,22 +91,48 @@ def load_gold(paths: Iterable[str | Path]) -> list[GoldItem]:
     for raw in paths:
         path = Path(raw)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise GoldError(
                 f"cannot read gold file {path}: {exc}; pass an existing --gold FILE"
             ) from exc
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{number}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GoldError(f"{where}: not valid JSON ({exc.msg})") from exc
-            item = _parse(obj, where, path.name)
-            if item.id in seen:
-                raise GoldError(f"{where}: duplicate id {item.id!r} (first at {seen[item.id]})")
-            seen[item.id] = where
-            items.append(item)
+        for item, error in _read_lines(text, path.name, seen):
+            if error:
+                raise GoldError(error)
+            items.append(item)  # type: ignore[arg-type]
     return items
+
+
+def parse_gold(text: str, name: str) -> tuple[list[GoldItem], list[str]]:
+    """The items of one gold file's text and a one-line reason for every line that is not
+    one (bad JSON, a missing or wrong field, a language outside the ten, a repeated id)."""
+    items: list[GoldItem] = []
+    errors: list[str] = []
+    for item, error in _read_lines(text, name, {}):
+        if error:
+            errors.append(error)
+        else:
+            items.append(item)  # type: ignore[arg-type]
+    return items, errors
+
+
+def _read_lines(
+    text: str, name: str, seen: dict[str, str]
+) -> Iterable[tuple[GoldItem | None, str | None]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            item = _parse(json.loads(line), where, name)
+        except json.JSONDecodeError as exc:
+            yield None, f"{where}: not valid JSON ({exc.msg})"
+            continue
+        except GoldError as exc:
+            yield None, str(exc)
+            continue
+        if item.id in seen:
+            yield None, f"{where}: duplicate id {item.id!r} (first at {seen[item.id]})"
+            continue
+        seen[item.id] = where
+        yield item, None

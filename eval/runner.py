@@ -147,10 +147,16 @@ def _slug(text: str) -> str:
 
 
 def _ask_all(
-    assistant: Assistant, gold: Sequence[GoldItem], *, pass_lang: bool
+    assistant: Assistant,
+    gold: Sequence[GoldItem],
+    *,
+    pass_lang: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[QuestionRun]:
     rows: list[QuestionRun] = []
-    for item in gold:
+    for done, item in enumerate(gold):
+        if progress is not None:
+            progress(done, len(gold))
         t0 = time.perf_counter()
         try:
             answer = assistant.ask(item.question, lang=item.lang if pass_lang else None)
@@ -158,6 +164,8 @@ def _ask_all(
         except AssistantError as exc:  # the edge: a failed question is a row, not a crash
             answer, error = None, str(exc)
         rows.append(QuestionRun(item, answer, (time.perf_counter() - t0) * 1000, error))
+    if progress is not None:
+        progress(len(gold), len(gold))
     return rows
 
 
@@ -176,6 +184,7 @@ def run_eval(
     default_language: str = "en",
     pass_lang: bool = False,
     log: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
     """Build one store per model, ingest ``materials``, ask every gold question of each system.
 
@@ -190,6 +199,7 @@ def run_eval(
             (the caller keeps it open and closes it).
         ingest_main: ingest ``materials`` into ``main_library`` too.
         pass_lang: pass each item's ``lang`` to ``ask`` instead of letting it detect.
+        progress: called with (questions asked, questions) as each system asks them.
 
     Raises:
         ValueError: an unknown system name.
@@ -248,7 +258,7 @@ def run_eval(
                 # Warm-up: the model and the indexes load lazily; keep that out of latencies.
                 assistant.warm_up()
                 say(f"asking {len(gold)} question(s) of {spec.name}")
-                rows = _ask_all(assistant, gold, pass_lang=pass_lang)
+                rows = _ask_all(assistant, gold, pass_lang=pass_lang, progress=progress)
                 run.systems.append(SystemRun(spec, model, rows, report, ingest_s, chunks))
         finally:
             if own:

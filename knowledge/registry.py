@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS chunks (
     meta_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, position);
+CREATE TABLE IF NOT EXISTS eval_runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    finished_at TEXT NOT NULL,
+    gold TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    metrics_json TEXT NOT NULL
+);
 """
 
 
@@ -124,6 +131,30 @@ class DocumentRegistry:
         with self._lock:
             rows = self._db.execute("SELECT doc_id, updated_at FROM documents").fetchall()
         return {doc_id: updated for doc_id, updated in rows}
+
+    # --- evaluation runs (the Performance page) --------------------------------------
+
+    def add_eval_run(self, gold: str, generation: int, metrics: dict[str, object]) -> None:
+        """Keep one evaluation run's metrics (per language) with the library version it ran on."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO eval_runs (finished_at, gold, generation, metrics_json) "
+                "VALUES (?, ?, ?, ?)",
+                (now, gold, generation, json.dumps(metrics, sort_keys=True)),
+            )
+
+    def eval_runs(self) -> list[dict[str, object]]:
+        """Every kept evaluation run, oldest first: finished_at, gold, generation, metrics."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT finished_at, gold, generation, metrics_json FROM eval_runs "
+                "ORDER BY run_id"
+            ).fetchall()
+        return [
+            {"finished_at": r[0], "gold": r[1], "generation": r[2], "metrics": json.loads(r[3])}
+            for r in rows
+        ]
 
     def chunk_counts(self) -> dict[str, int]:
         """Number of chunks per doc_id."""

@@ -529,3 +529,92 @@ def test_the_interface_language_survives_a_page_switch() -> None:
     _to_library(at)
     assert at.sidebar.selectbox(key="ui_lang").value == "es"
     assert at.header[0].value == message("es", "Library")
+
+
+# --- the Performance page --------------------------------------------------------------
+
+GOLD_LINES = [
+    {"id": "p1", "lang": "en", "question": "Can 99931 be billed with 99921?", "answerable": True,
+     "evidence": [], "contains": [], "verdict": "not_allowed", "codes": ["99931", "99921"]},
+    {"id": "p2", "lang": "es", "question": "¿Qué tiempo hace hoy en Madrid?",
+     "answerable": False, "evidence": [], "contains": [], "verdict": None, "codes": []},
+    {"id": "p3", "lang": "en", "question": "What does 99931 describe?", "answerable": True,
+     "evidence": ["a passage that no material holds"], "contains": [], "verdict": None,
+     "codes": [], "source": "fictional-99931-laser-lithotripsy-addon.html"},
+]
+
+
+def _gold_bytes(lines: list[object]) -> bytes:
+    import json
+
+    return "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines).encode()
+
+
+def _to_performance(at: AppTest) -> AppTest:
+    at.sidebar.button(key="to_performance").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _wait_for_run(at: AppTest, assistant: Any) -> AppTest:
+    from eval.live import current_job
+
+    job = current_job(assistant)
+    assert job is not None and job.thread is not None
+    job.thread.join(timeout=120)
+    assert not job.running and job.error is None, job.error
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_performance_page_runs_an_uploaded_gold_file(
+    library: Library, fake_embedder: Any, lang: str
+) -> None:
+    fake = FakeAssistant(library=library, embedder=fake_embedder)
+    at = _app(fake)
+    at.button(key="load_samples").click().run()
+    at.sidebar.selectbox(key="ui_lang").set_value(lang).run()
+    _to_performance(at)
+    assert at.header[0].value == message(lang, "Performance")
+    at.radio(key="perf_gold").set_value(message(lang, "Upload a gold file (JSON Lines)")).run()
+    at.file_uploader(key="perf_upload").set_value(
+        [("small-gold.jsonl", _gold_bytes(GOLD_LINES), "application/json")]).run()
+    at.button(key="perf_run").click().run()
+    _wait_for_run(at, fake)
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == ["all", "en", "es"]
+    assert message(lang, "Fact accuracy") in table.columns
+    # the bar chart per language and the chart of the runs over time
+    assert len(at.get("vega_lite_chart")) == 2
+    runs = library.registry.eval_runs()
+    assert runs[-1]["gold"] == "small-gold.jsonl" and runs[-1]["metrics"]["all"]["n"] == 3
+    failures = [e for e in at.expander if _unescape(e.label).startswith("p3")]
+    assert failures, [e.label for e in at.expander]
+    # the failure's source opens in the Library
+    source = "fictional-99931-laser-lithotripsy-addon.html"
+    at.button(key="perf_src_0" if failures else "").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="lib_detail").value == source
+    if lang == "ar":
+        assert any(b.proto.id.endswith("rtl-main") for b in at.main.children.values())
+
+
+def test_a_bad_gold_file_shows_a_reason_per_line_and_runs_nothing(
+    library: Library, fake_embedder: Any
+) -> None:
+    at = _to_performance(_app(FakeAssistant(library=library, embedder=fake_embedder)))
+    bad = [GOLD_LINES[0], "{not json", {**GOLD_LINES[1], "lang": "xx"},
+           {k: v for k, v in GOLD_LINES[2].items() if k != "answerable"}]
+    at.radio(key="perf_gold").set_value(message("en", "Upload a gold file (JSON Lines)")).run()
+    at.file_uploader(key="perf_upload").set_value(
+        [("bad.jsonl", _gold_bytes(bad), "application/json")]).run()
+    errors = [_unescape(e.value) for e in at.error]
+    assert len(errors) == 3, errors
+    assert errors[0].startswith("bad.jsonl:2: not valid JSON")
+    assert "bad.jsonl:3" in errors[1] and "ten languages" in errors[1]
+    assert "bad.jsonl:4" in errors[2] and "answerable" in errors[2]
+    assert all("\n" not in e for e in errors)
+    assert "perf_run" not in [b.key for b in at.button]
+    assert library.registry.eval_runs() == []
