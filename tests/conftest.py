@@ -132,6 +132,45 @@ def real_embedder(model_cache: Path) -> object:
     return embedder
 
 
+# --- ../shared/corpus ingested once (the corpus gate and the corpus browser test) ---
+
+CORPUS = Path(os.environ.get("CPTCITE_SHARED", Path(__file__).resolve().parents[2] / "shared")
+              ) / "corpus"
+
+
+def corpus_or_skip() -> Path:
+    """../shared/corpus, or a skip (a failure in CI) before any model is loaded."""
+    if not (CORPUS / "docs").is_dir() or not list((CORPUS / "gold").glob("*.jsonl")):
+        if os.environ.get("CPTCITE_REQUIRE_SHARED"):
+            pytest.fail(f"corpus missing at {CORPUS}; CI needs ../shared beside the clone")
+        pytest.skip(f"../shared/corpus is absent ({CORPUS}): this test needs it")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory, real_embedder: object) -> Path:
+    """A store holding ../shared/corpus/docs, ingested once with the real model (closed, so a
+    test may open it or copy it)."""
+    from ingest import IngestOptions, ingest_paths
+    from knowledge.library import open_library
+
+    corpus = corpus_or_skip()
+    store = tmp_path_factory.mktemp("corpus") / "store"
+    prebuilt = os.environ.get("CPTCITE_TEST_CORPUS_STORE")  # local iteration: a store you built
+    if prebuilt:
+        import shutil
+
+        shutil.copytree(prebuilt, store)
+        return store
+    library = open_library(store)
+    try:
+        report = ingest_paths([corpus / "docs"], library, real_embedder, IngestOptions())  # type: ignore[arg-type]
+    finally:
+        library.close()
+    assert not report.rejected, [d for d in report.documents if d.status == "rejected"]
+    return store
+
+
 # --- a Chroma server (CPTCITE_TEST_CHROMA=server runs the store tests against it) ---
 
 CHROMA_MODE = os.environ.get("CPTCITE_TEST_CHROMA", "embedded")

@@ -7,8 +7,10 @@ test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.messages import message
+from tests.conftest import corpus_or_skip
 from tests.support.procs import stop_process
 
 REPO = Path(__file__).resolve().parents[1]
@@ -198,3 +201,129 @@ def test_spanish_claim_question_and_upload_in_chromium(
             browser.close()
     # The page must not try to reach anything but the local server.
     assert all(u.startswith(server) for u in failed_requests), failed_requests
+
+
+# --- the Library and Performance pages over ../shared/corpus -------------------------------
+
+
+@pytest.fixture
+def corpus_server(corpus_store: Path, tmp_path: Path) -> Iterator[str]:
+    """A copy of the session's corpus store (this test removes documents), served."""
+    store = tmp_path / "store"
+    shutil.copytree(corpus_store, store)
+    port = _free_port()
+    log = tmp_path / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=REPO, env=_env(store), stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log, timeout=60)
+        yield url
+    finally:
+        stop_process(proc)
+
+
+def _fee_schedule(corpus: Path) -> tuple[str, str]:
+    """A fee schedule of the corpus (read from its manifest, never named here) and a code that
+    its manifest lists."""
+    for line in (corpus / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if "fee schedule" in entry.get("style", "") and entry.get("codes"):
+            return entry["file"], entry["codes"][0]
+    pytest.skip("the corpus manifest lists no fee schedule")
+
+
+def _pick(page: object, widget: object, option: str) -> None:
+    """Choose ``option`` in a Streamlit select box or multiselect."""
+    widget.click()  # type: ignore[attr-defined]
+    page.get_by_role("option", name=option, exact=True).click()  # type: ignore[attr-defined]
+
+
+def test_library_and_performance_pages_over_the_corpus_in_chromium(
+    chromium: Path, corpus_server: str, tmp_path: Path
+) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    expect = playwright.expect
+    corpus = corpus_or_skip()
+    fee, code = _fee_schedule(corpus)
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(corpus_server)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            main = page.locator('[data-testid="stMain"]')
+            page.locator('[data-testid="stChatInput"] textarea').wait_for(timeout=120_000)
+            total = len(list((corpus / "docs").iterdir()))
+            expect(sidebar.get_by_text(f"Documents: {total}", exact=False)).to_be_visible()
+
+            # The Library: find the fee schedule by a code it lists, then by its name.
+            sidebar.get_by_role("button", name="Open the Library").click()
+            search = main.get_by_label("Search by name or code")
+            search.fill(code)
+            search.press("Enter")
+            table = main.locator('[data-testid="stDataFrame"]')
+            expect(table).to_be_visible(timeout=30_000)
+            detail = main.locator('[data-testid="stSelectbox"]').last
+            _pick(page, detail, fee)
+            # its table rows as read, under their column headers, and the rules read from it
+            expect(main.locator('[data-testid="stMarkdownContainer"] table').first).to_be_visible(
+                timeout=30_000)
+            expect(main.get_by_text("Rules read from this document")).to_be_visible()
+            expect(main.locator('[data-testid="stExpander"]').first).to_be_visible()
+            search.fill(fee[: max(6, len(fee) // 2)])
+            search.press("Enter")
+            # the grid draws on a canvas; its cells are in the page for screen readers
+            cells = main.locator('[data-testid="stDataFrame"] [role="gridcell"]')
+            expect(cells.filter(has_text=fee).first).to_be_attached(timeout=30_000)
+
+            # Remove two documents after the confirmation.
+            search.fill("")
+            search.press("Enter")
+            names = sorted(p.name for p in (corpus / "docs").iterdir() if p.name != fee)[:2]
+            remove = main.locator('[data-testid="stMultiSelect"]').last
+            for name in names:
+                _pick(page, remove, name)
+                page.keyboard.press("Escape")
+            main.get_by_role("button", name="Remove", exact=True).first.click()
+            main.get_by_role("button", name="Confirm").click()
+            expect(main.get_by_text("Removed 2 documents.")).to_be_visible(timeout=60_000)
+            expect(sidebar.get_by_text(f"Documents: {total - 2}", exact=False)).to_be_visible()
+
+            # Performance: a small gold file (two corpus questions and one that must fail).
+            sidebar.get_by_role("button", name="Performance").click()
+            lines = (corpus / "gold" / min(p.name for p in (corpus / "gold").glob("*.jsonl"))
+                     ).read_text(encoding="utf-8").splitlines()[:2]
+            miss = {"id": "miss-1", "lang": "en", "question": f"What does {code} describe?",
+                    "answerable": True, "evidence": ["a passage that no material holds"],
+                    "contains": [], "verdict": None, "codes": [], "source": fee}
+            gold = tmp_path / "small-gold.jsonl"
+            gold.write_text("\n".join([*lines, json.dumps(miss)]), encoding="utf-8")
+            main.get_by_text("Upload a gold file (JSON Lines)").click()
+            main.locator('input[type="file"]').set_input_files(str(gold))
+            main.get_by_role("button", name="Run", exact=True).click()
+            expect(main.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=300_000)
+            expect(main.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+            failure = main.locator('[data-testid="stExpander"]').filter(has_text="miss-1")
+            failure.locator("summary").click()
+            failure.get_by_role("button", name=f"Open {fee} in the Library").click()
+            expect(main.get_by_text("Rules read from this document")).to_be_visible(
+                timeout=30_000)
+
+            # A bad gold file: one reason per bad line, nothing run.
+            sidebar.get_by_role("button", name="Performance").click()
+            bad = tmp_path / "bad-gold.jsonl"
+            bad.write_text("{not json\n" + json.dumps({**miss, "lang": "xx"}), encoding="utf-8")
+            main.get_by_text("Upload a gold file (JSON Lines)").click()
+            main.locator('input[type="file"]').set_input_files(str(bad))
+            errors = main.locator('[data-testid="stAlertContentError"]')
+            expect(errors).to_have_count(2, timeout=30_000)
+            expect(errors.nth(0)).to_contain_text("bad-gold.jsonl:1")
+            expect(errors.nth(1)).to_contain_text("ten languages")
+        finally:
+            browser.close()

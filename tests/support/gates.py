@@ -8,16 +8,23 @@ from pathlib import Path
 from eval.gold import GoldItem
 from eval.metrics import Outcome, diagnose, score
 from eval.runner import run_eval, to_outcome
+from knowledge.library import Library
 
 _SHOWN = ("fact_accuracy", "verdict_accuracy", "recall@5", "refusal_recall", "false_refusal_rate")
 
 
 def run_full_system(
-    gold: Sequence[GoldItem], materials: Sequence[Path], embedder: object, workdir: Path
+    gold: Sequence[GoldItem],
+    materials: Sequence[Path],
+    embedder: object,
+    workdir: Path,
+    library: Library | None = None,
 ) -> tuple[list[Outcome], dict[str, float | int | None], str]:
-    """Outcomes, their scores and a failure message (the figures, then every miss)."""
+    """Outcomes, their scores and a failure message (the figures, then every miss); over
+    ``library`` when given (already holding the materials), else a fresh store."""
     run = run_eval(gold, ["full"], materials=list(materials),
-                   embedder_for=lambda _model: embedder, workdir=workdir)
+                   embedder_for=lambda _model: embedder, workdir=workdir,
+                   main_library=library, ingest_main=library is None)
     assert not run.notes, run.notes  # no material was rejected
     outcomes = [to_outcome(r) for r in run.systems[0].rows]
     s = score(outcomes)
