@@ -26,12 +26,11 @@ from datetime import date
 
 from knowledge.codes import CODE_PATTERN, find_codes
 from knowledge.rule_phrases import SentenceRule
+from knowledge.table_rows import table_row
 
-__all__ = ["iso_date", "read_edits", "row_cells"]
+__all__ = ["iso_date", "read_edits"]
 
 _I = re.IGNORECASE
-_CELL_SPLIT = " | "
-_CELL = re.compile(r"^\s*(?P<header>[^:|]{1,60}?)\s*:\s*(?P<value>.*?)\s*$", re.DOTALL)
 _CODE_AT_START = re.compile(rf"^\W{{0,2}}({CODE_PATTERN})(?![0-9A-Za-z])")
 _COLUMN_1 = re.compile(r"^(?:col(?:umn)?\.?\s*(?:1|one|i)\b|comprehensive\b)", _I)
 _COLUMN_2 = re.compile(r"^(?:col(?:umn)?\.?\s*(?:2|two|ii)\b|component\s+code\b)", _I)
@@ -78,25 +77,6 @@ _CAPPED = re.compile(
     rf"maximum\s+of|at\s+most)\s+{_N}\s+units?\b",
     _I,
 )
-
-
-def row_cells(text: str) -> list[tuple[str, str]] | None:
-    """The ``(header, value)`` cells of a table row written "Header: value | Header: value",
-    or None when ``text`` is not such a row (fewer than two cells, or a cell without header).
-
-    >>> row_cells("Code: 99930 | MUE: 2")
-    [('Code', '99930'), ('MUE', '2')]
-    """
-    parts = text.strip().split(_CELL_SPLIT)
-    if len(parts) < 2:
-        return None
-    cells: list[tuple[str, str]] = []
-    for part in parts:
-        m = _CELL.match(part)
-        if m is None:
-            return None
-        cells.append((m.group("header").strip(), m.group("value").strip()))
-    return cells
 
 
 def iso_date(text: str) -> str:
@@ -197,7 +177,7 @@ def _prose_limits(sentence: str, context: str | None) -> list[SentenceRule]:
 def read_edits(text: str, context: str | None) -> list[SentenceRule]:
     """The PTP edits and unit limits one unit of text states (see the module docstring);
     ``context`` is the code of the section it sits in."""
-    cells = row_cells(text)
+    cells = table_row(text)
     if cells is not None:
         return _pair_edit(cells) or _row_limit(cells, context)
     return _prose_limits(text, context)

@@ -65,6 +65,24 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path, timeout:
     pytest.fail(f"streamlit did not answer /_stcore/health in {timeout:.0f} s")
 
 
+def _serve(store: Path, tmp_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` over ``store`` on a free port: its URL, stopped afterwards."""
+    port = _free_port()
+    log = tmp_path / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=REPO, env=_env(store), stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log, timeout=60)
+        yield url
+    finally:
+        stop_process(proc)
+
+
 @pytest.fixture
 def chromium() -> Path:
     if not CHROMIUM.is_file():
@@ -85,20 +103,7 @@ def server(seed_path: Path, tmp_path: Path) -> Iterator[str]:
     )
     assert ingest.returncode == 0, ingest.stderr[-3000:]
     assert '"status":"added"' in ingest.stdout.replace(" ", "")
-    port = _free_port()
-    log = tmp_path / "streamlit.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=REPO, env=_env(store), stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log, timeout=60)
-        yield url
-    finally:
-        stop_process(proc)
+    yield from _serve(store, tmp_path)
 
 
 def _settled_count(locator: object, page: object, timeout_s: float = 30.0) -> int:
@@ -211,20 +216,7 @@ def corpus_server(corpus_store: Path, tmp_path: Path) -> Iterator[str]:
     """A copy of the session's corpus store (this test removes documents), served."""
     store = tmp_path / "store"
     shutil.copytree(corpus_store, store)
-    port = _free_port()
-    log = tmp_path / "streamlit.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=REPO, env=_env(store), stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log, timeout=60)
-        yield url
-    finally:
-        stop_process(proc)
+    yield from _serve(store, tmp_path)
 
 
 def _fee_schedule(corpus: Path) -> tuple[str, str]:

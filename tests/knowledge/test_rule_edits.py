@@ -10,8 +10,9 @@ import pytest
 from ingest.loaders import load_file
 from knowledge.claims import check_claim, parse_claim
 from knowledge.models import CodeRules
-from knowledge.rule_edits import iso_date, read_edits, row_cells
+from knowledge.rule_edits import iso_date, read_edits
 from knowledge.rule_merge import merge_rules
+from knowledge.table_rows import table_row
 from tests.support.rules import RULES_DIR, build_rules
 
 ON = date(2025, 3, 1)
@@ -77,9 +78,9 @@ def test_unit_limits_in_rows_and_prose(text: str, expected: dict[str, int]) -> N
     assert limits(text, "99990") == expected
 
 
-def test_row_cells_and_dates() -> None:
-    assert row_cells("Code: 99950 | MUE: 2") == [("Code", "99950"), ("MUE", "2")]
-    assert row_cells("A sentence: with a colon.") is None
+def test_table_rows_and_dates() -> None:
+    assert table_row("Code: 99950 | MUE: 2") == [("Code", "99950"), ("MUE", "2")]
+    assert table_row("A sentence: with a colon.") is None
     assert [iso_date(t) for t in ("07/01/2020", "20220401", "2019-01-01", "*", "13/45/2020")] == [
         "2020-07-01", "2022-04-01", "2019-01-01", "", "",
     ]
