@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge.codes import codes_in, find_codes
+from knowledge.codes import CODE_PATTERN, codes_in, find_codes
 from knowledge.models import (
     Chunk,
     CodeRules,
@@ -51,6 +51,8 @@ _MAX_HEADING_CHARS = 80
 _DESCRIPTOR_WORDS = 2  # words a title needs, besides "CPT code", to describe the procedure
 _TITLE_WORDS = frozenset({"cpt", "code", "codes", "hcpcs", "fictional"})
 _MAX_HEADING_WORDS = 12
+# A code-book entry: a line opening with a code, "+" marking an add-on ("+99931 Laser ...").
+_ENTRY = re.compile(rf"^[\s\-*\u2022]*\+?\s?({CODE_PATTERN})(?![0-9A-Za-z])\s+[^\W\d_]", re.IGNORECASE)
 
 
 @dataclass
@@ -210,6 +212,7 @@ def extract_rules(doc: SourceDocument, chunks: list[Chunk]) -> DocumentRules:
     placed = [(c, bases[c.chunk_id]) for c in ordered if bases[c.chunk_id] >= 0]
     examples = place_examples(doc.text, doc_sentences, doc_examples, placed)
     accs: dict[str, _Acc] = {}
+    entry: str | None = None  # the code whose code-book entry the text is in (chunks in order)
     for chunk in ordered:
         base = bases[chunk.chunk_id]
         sentences = split_sentences(chunk.text)
@@ -229,6 +232,15 @@ def extract_rules(doc: SourceDocument, chunks: list[Chunk]) -> DocumentRules:
                 continue
             quote = chunk.text[start:end]
             context = _subject_at(marks, base + start, title_code)
+            opening = _ENTRY.match(quote)
+            if opening is not None:
+                entry = opening.group(1).upper()
+            elif quote.lstrip().startswith("(") and entry is not None:
+                # "+99931 Laser fragmentation ..." then "(List separately in addition to ...)":
+                # a note under an entry is about the entry's code.
+                context = entry
+            else:
+                entry = None
             rules = read_sentence(quote, context) + read_edits(quote, context)
             if descriptor is not None and bases[chunk.chunk_id] >= 0 and (
                 base + start == descriptor[1][0]

@@ -248,6 +248,19 @@ def test_examples_section_and_letter_labels() -> None:
     assert rules_for(doc, "99912").primary_codes == ["99901", "99902"]
 
 
+def test_a_note_under_a_code_book_entry_is_about_the_entry() -> None:
+    text = (
+        "## 99940 Widget placement\n\nCode 99940 is reported once per widget.\n\n"
+        "+99931 Laser fragmentation of a widget stone, including imaging guidance and the "
+        "supervision and interpretation\n\n"
+        "(List separately in addition to code for primary procedure)\n\n"
+        "(Use 99931 in conjunction with 99940)\n"
+    )
+    doc = build_rules(text, "manual.md")
+    assert rules_for(doc, "99931").add_on
+    assert not rules_for(doc, "99940").add_on  # the section's code is not the note's subject
+
+
 def test_a_list_is_read_item_by_item_for_examples() -> None:
     text = (
         "# 99982 Guidelines\n\n"
