@@ -41,6 +41,8 @@ class Question:
     # What kind of question it is (advice, coding words): read apart from ``concepts`` so
     # that it never moves search or the rule hints.
     signals: tuple[str, ...] = ()
+    # Codes written as the ends of a range ("11042-11047"): a family named, not claim lines.
+    ranged_codes: tuple[str, ...] = ()
 
     @property
     def dense_text(self) -> str:
@@ -83,6 +85,12 @@ def clean_question(text: str, max_chars: int) -> str:
     return text
 
 
+# Two codes written as a range: "11042-11047", "99202 – 99205", "50430 through 50435".
+_RANGE = re.compile(
+    rf"(?<![0-9A-Za-z])({CODE_PATTERN})\s*(?:-|\u2013|\u2014|\bthrough\b|\bthru\b|\bto\b)\s*"
+    rf"({CODE_PATTERN})(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
 # A distinct-service modifier written apart from its code ("append -XS to 99991", "with
 # modifier 59 on the second code"): X{E,P,S,U} alone, or 59 after a dash or a word for
 # "modifier" (a bare 59 may be minutes).
@@ -168,6 +176,7 @@ def analyze_question(
         concepts=tuple(c for c in found if not is_signal_concept(c)),
         english_terms=tuple(expand_query(text, language)),
         signals=tuple(c for c in found if is_signal_concept(c)),
+        ranged_codes=tuple(c.upper() for m in _RANGE.finditer(text) for c in m.groups()),
     )
 
 

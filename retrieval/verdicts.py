@@ -79,6 +79,8 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
     alone ("can 99951 be billed by itself?") and the materials rule on that: it is an add-on,
     or they call it stand-alone.
     """
+    if set(question.ranged_codes) >= set(question.codes):
+        return None  # "11042-11047 or other codes?": a family named, no claim
     if len(question.codes) >= 2:
         alone = [c for c in question.codes if _alone_at_code(question, c)]
         absent = _written_without(question)

@@ -234,6 +234,9 @@ def test_only_on_a_claim_line_is_a_claim(assistant: Assistant) -> None:
         # "only" about what the code's work includes
         "Что входит в код 99931 — только само дробление камня?",
         "Does 99931 only include the fragmentation?",
+        # a range names a family of codes, not two claim lines
+        "Is laser fragmentation coded with 99921-99931 or with other codes?",
+        "Как кодируется дробление камня — кодами 99921–99931 или другими?",
     ],
 )
 def test_only_in_other_questions_is_not_a_claim(assistant: Assistant, question: str) -> None:
