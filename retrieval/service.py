@@ -151,8 +151,15 @@ class Assistant:
                 # allowed alone was allowed by those words: the verdict quotes them already.
                 one = len(set(q.codes)) == 1
                 alone = (lambda s: states_alone(s.text)) if one else None
-                extra = None if one and verdict.status == "allowed" else supporting_quote(
-                    q.language, result, cites, set(q.codes), about, alone)
+                if verdict.status == "unknown":
+                    # No rule decides: what the materials say on the question is the answer.
+                    extra = fact_answer(
+                        q.language, result, cites, focus, question=q.text,
+                        required=hints.asked_rules, names=hints.names,
+                    )
+                else:
+                    extra = None if one and verdict.status == "allowed" else supporting_quote(
+                        q.language, result, cites, set(q.codes), about, alone)
                 text = f"{text}\n\n{extra}" if extra else text
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               verdict=verdict, citations=cites.items,

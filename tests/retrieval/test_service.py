@@ -621,3 +621,13 @@ def test_edit_tables_decide_claims_with_the_row_cited(
     assert said in head
     assert_citations_verbatim(answer, edits_assistant)
     assert answer.citations and " | " in answer.citations[0].quote  # the table row decided
+
+
+def test_a_claim_no_rule_decides_is_followed_by_what_the_materials_say(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("What is the difference between 99945 and 99940?")
+    assert answer.verdict is not None and answer.verdict.status == "unknown"
+    # the head says no rule decides; the quotes after it answer the question as a fact would
+    assert len(answer.citations) >= 2, answer.answer
+    assert_citations_verbatim(answer, assistant)
