@@ -1,4 +1,5 @@
-"""Read a file from disk into its structured text: txt, md, html, pdf and docx. The only file
+"""Read a file from disk into its structured text: txt, md, html, pdf, docx, and csv/tsv claim-edit
+tables (``ingest.edit_files``). The only file
 I/O of ingest. Every format is read into ``ingest.structure`` blocks (headings, paragraphs, list
 items, tables) and rendered into the text that is stored, with its heading marks.
 
@@ -47,6 +48,7 @@ from lxml import etree
 from pypdf.errors import DependencyError, PyPdfError
 
 from ingest.docx_blocks import docx_blocks
+from ingest.edit_files import EditFileError, edit_file_blocks
 from ingest.html_text import html_blocks
 from ingest.markdown_blocks import markdown_blocks
 from ingest.pdf_blocks import pdf_blocks
@@ -64,7 +66,9 @@ __all__ = [
 ]
 
 #: File name endings that can be ingested (lower case).
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".txt")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (
+    ".csv", ".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".tsv", ".txt"
+)
 
 _MB = 1024 * 1024
 _ZIP_HARD_LIMIT = 200 * _MB
@@ -138,6 +142,12 @@ def load_file(path: Path, *, max_bytes: int, max_chars: int) -> LoadedText:
         _check_chars(path, len(text), max_chars)
         if suffix == ".txt":
             loaded = _loaded(blocks_from_plain_text(text), "text/plain", "")
+        elif suffix in (".csv", ".tsv"):
+            try:
+                _, blocks = edit_file_blocks(text, path.name, tab=suffix == ".tsv")
+            except EditFileError as exc:
+                raise IngestError(path, str(exc)) from exc
+            loaded = _loaded(blocks, "text/csv", "")
         else:
             md = markdown_blocks(text)
             loaded = _loaded(md.blocks, "text/markdown", md.title)

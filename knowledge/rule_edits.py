@@ -9,6 +9,8 @@ Read from one unit of text (a sentence, a list item or a table row), as ``Senten
   recognised by the CMS names ("Column 1"/"Column one"/"Comprehensive code", "Column 2"/
   "Component code", "Modifier indicator", "Effective", "Deletion"); the indicator must be 0, 1
   or 9, else the row gives no edit.
+- ``add_on`` and ``primary`` from a row of an add-on code edit table ("Add-on Code: 99931 |
+  Primary Code: 99910 | AOC Edit Type: 1"); a row with a deletion date states nothing.
 - ``unit_limit`` (``values`` = (limit,)): a row cell under an MUE header ("MUE: 2", "MUE value:
   13", "Max units per day: 4", never "MUE adjudication indicator"), for the row's code (the
   first cell whose value is a code) or, in a two-column key/value table ("Component: MUE
@@ -34,7 +36,10 @@ _I = re.IGNORECASE
 _CODE_AT_START = re.compile(rf"^\W{{0,2}}({CODE_PATTERN})(?![0-9A-Za-z])")
 _COLUMN_1 = re.compile(r"^(?:col(?:umn)?\.?\s*(?:1|one|i)\b|comprehensive\b)", _I)
 _COLUMN_2 = re.compile(r"^(?:col(?:umn)?\.?\s*(?:2|two|ii)\b|component\s+code\b)", _I)
-_INDICATOR = re.compile(r"\bmod(?:ifier)?\.?(?:\s+ind(?:icator)?\.?)?\s*$", _I)
+# "Modifier indicator", "Modifier", "Mod. ind.", CMS's "Modifier 0=not allowed 1=allowed ..."
+_INDICATOR = re.compile(r"^mod(?:ifier)?\.?(?:\s+ind(?:icator)?\.?)?(?:\s+\d=|\s*$)", _I)
+_ADD_ON_CELL = re.compile(r"\badd-?\s?on\s+code\b|^aoc$", _I)
+_PRIMARY_CELL = re.compile(r"\bprimary\s+code\b(?!.*\bdate\b)", _I)
 _EFFECTIVE = re.compile(r"\beffective\b|\bstart\b|\bbegin", _I)
 _DELETION = re.compile(r"\bdelet|\bend\s+date\b|\bterminat", _I)
 _MUE_HEADER = re.compile(
@@ -126,6 +131,21 @@ def _pair_edit(cells: list[tuple[str, str]]) -> list[SentenceRule]:
     return [SentenceRule("pair_edit", (first,), (second,), values=(flag, effective, deleted))]
 
 
+def _add_on_edit(cells: list[tuple[str, str]]) -> list[SentenceRule]:
+    """A row of an add-on code edit table: the add-on code and one of its primary codes (a row
+    whose deletion date is given is a pairing that ended, and states nothing)."""
+    add_on = next((_code_of(v) for h, v in cells if _ADD_ON_CELL.search(h)), None)
+    if add_on is None:
+        return []
+    if any(_DELETION.search(h) and iso_date(v) for h, v in cells):
+        return []
+    primary = next((_code_of(v) for h, v in cells if _PRIMARY_CELL.search(h)), None)
+    rules = [SentenceRule("add_on", (add_on,))]
+    if primary and primary != add_on:
+        rules.append(SentenceRule("primary", (add_on,), (primary,)))
+    return rules
+
+
 def _row_limit(cells: list[tuple[str, str]], context: str | None) -> list[SentenceRule]:
     code = next((c for _, v in cells if (c := _code_of(v))), None)
     for i, (header, value) in enumerate(cells):
@@ -179,5 +199,5 @@ def read_edits(text: str, context: str | None) -> list[SentenceRule]:
     ``context`` is the code of the section it sits in."""
     cells = table_row(text)
     if cells is not None:
-        return _pair_edit(cells) or _row_limit(cells, context)
+        return _pair_edit(cells) or _add_on_edit(cells) or _row_limit(cells, context)
     return _prose_limits(text, context)

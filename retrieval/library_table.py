@@ -18,6 +18,7 @@ _TYPES = {
     "text/plain": "TXT",
     "text/markdown": "Markdown",
     "text/html": "HTML",
+    "text/csv": "CSV",
     "application/pdf": "PDF",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
 }

@@ -1,0 +1,78 @@
+"""Claim-edit tables in the CMS layouts, as users download them: procedure-to-procedure (PTP)
+edits, medically unlikely edits (MUE) and add-on code edits, as comma- or tab-separated text.
+
+The layout is found from the header row (the notes CMS puts above the table are kept as
+paragraphs): a PTP table names "Column 1", "Column 2" and a modifier indicator; an MUE table a
+code and an MUE value; an add-on code table an add-on code and a primary code. Each body row
+becomes a table row carrying its column headers, so the rule reader (``knowledge.rule_edits``)
+reads its edit and a citation quotes the row. A file in none of the layouts is rejected with
+the reason. (These rows are embedded like any unit: fine for a payer's extract of thousands of
+rows; a full national PTP file of about 1.5 million rows needs an edit store of its own.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from ingest.structure import Block
+
+__all__ = ["EditFileError", "edit_file_blocks", "edit_file_kind"]
+
+_I = re.IGNORECASE
+_HEADER_SCAN = 40  # rows read for the header row
+_LAYOUTS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
+    ("PTP edits", (re.compile(r"^col(?:umn)?\.?\s*(?:1|one|i)\b", _I),
+                   re.compile(r"^col(?:umn)?\.?\s*(?:2|two|ii)\b", _I),
+                   re.compile(r"^mod(?:ifier)?\b", _I))),
+    ("add-on code edits", (re.compile(r"\badd-?\s?on\s+code\b|^aoc\b", _I),
+                           re.compile(r"\bprimary\s+code\b", _I))),
+    ("MUE edits", (re.compile(r"\b(?:hcpcs|cpt|code)\b", _I),
+                   re.compile(r"\bmue\b.*\bvalues?\b|^mue$|\bmue\s*\(", _I))),
+)
+
+
+class EditFileError(ValueError):
+    """The file is no claim-edit table in a layout this reader knows."""
+
+
+def _rows(text: str, tab: bool) -> list[list[str]]:
+    if tab:
+        reader = csv.reader(io.StringIO(text), delimiter="\t")
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel  # type: ignore[assignment]
+        reader = csv.reader(io.StringIO(text), dialect)
+    return [[cell.strip() for cell in row] for row in reader]
+
+
+def edit_file_kind(header: list[str]) -> str | None:
+    """The layout a header row names ("PTP edits", "MUE edits", "add-on code edits"), or None."""
+    for kind, patterns in _LAYOUTS:
+        if all(any(p.search(cell) for cell in header if cell) for p in patterns):
+            return kind
+    return None
+
+
+def edit_file_blocks(text: str, name: str, *, tab: bool) -> tuple[str, list[Block]]:
+    """The layout of a CSV/TSV file's table and its blocks (a title, the notes above the
+    table, the table). Raises EditFileError naming what was looked for."""
+    rows = [r for r in _rows(text, tab) if any(r)]
+    for i, row in enumerate(rows[:_HEADER_SCAN]):
+        kind = edit_file_kind(row)
+        if kind is None:
+            continue
+        width = len(row)
+        body = tuple(tuple(r[:width]) + ("",) * (width - len(r)) for r in rows[i + 1:])
+        notes = [Block("paragraph", " ".join(c for c in r if c)) for r in rows[:i]]
+        title = f"{name}: {kind}"
+        return kind, [Block("heading", title, level=1), *notes,
+                      Block("table", header=tuple(row), rows=body)]
+    raise EditFileError(
+        "not a claim-edit table: no header row names a PTP layout (Column 1, Column 2, "
+        "Modifier), an MUE layout (a code and its MUE value) or an add-on code layout (Add-on "
+        "Code, Primary Code)"
+    )
