@@ -1,5 +1,6 @@
 """Claim-edit tables in the CMS layouts, as users download them: procedure-to-procedure (PTP)
-edits, medically unlikely edits (MUE) and add-on code edits, as comma- or tab-separated text.
+edits, medically unlikely edits (MUE) and add-on code edits, as comma- or tab-separated text
+or an Excel workbook (its first sheet; openpyxl).
 
 The layout is found from the header row (the notes CMS puts above the table are kept as
 paragraphs): a PTP table names "Column 1", "Column 2" and a modifier indicator; an MUE table a
@@ -15,10 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, datetime
 
 from ingest.structure import Block
 
-__all__ = ["EditFileError", "edit_file_blocks", "edit_file_kind"]
+__all__ = ["EditFileError", "edit_file_blocks", "edit_file_kind", "rows_blocks", "xlsx_rows"]
 
 _I = re.IGNORECASE
 _HEADER_SCAN = 40  # rows read for the header row
@@ -60,7 +62,40 @@ def edit_file_kind(header: list[str]) -> str | None:
 def edit_file_blocks(text: str, name: str, *, tab: bool) -> tuple[str, list[Block]]:
     """The layout of a CSV/TSV file's table and its blocks (a title, the notes above the
     table, the table). Raises EditFileError naming what was looked for."""
-    rows = [r for r in _rows(text, tab) if any(r)]
+    return rows_blocks(_rows(text, tab), name)
+
+
+def xlsx_rows(raw: bytes) -> list[list[str]]:
+    """The cells of an XLSX workbook's first sheet as text (dates as YYYY-MM-DD, whole
+    numbers without a decimal point). Raises EditFileError when it cannot be read."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise EditFileError("not a readable Excel workbook (.xlsx)") from exc
+    try:
+        sheet = book.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def rows_blocks(rows: list[list[str]], name: str) -> tuple[str, list[Block]]:
+    """The layout of a table given as rows of cells, and its blocks (see ``edit_file_blocks``)."""
+    rows = [r for r in rows if any(r)]
     for i, row in enumerate(rows[:_HEADER_SCAN]):
         kind = edit_file_kind(row)
         if kind is None:

@@ -1,4 +1,4 @@
-"""Read a file from disk into its structured text: txt, md, html, pdf, docx, and csv/tsv claim-edit
+"""Read a file from disk into its structured text: txt, md, html, pdf, docx, and csv/tsv/xlsx claim-edit
 tables (``ingest.edit_files``). The only file
 I/O of ingest. Every format is read into ``ingest.structure`` blocks (headings, paragraphs, list
 items, tables) and rendered into the text that is stored, with its heading marks.
@@ -48,7 +48,7 @@ from lxml import etree
 from pypdf.errors import DependencyError, PyPdfError
 
 from ingest.docx_blocks import docx_blocks
-from ingest.edit_files import EditFileError, edit_file_blocks
+from ingest.edit_files import EditFileError, edit_file_blocks, rows_blocks, xlsx_rows
 from ingest.html_text import html_blocks
 from ingest.markdown_blocks import markdown_blocks
 from ingest.pdf_blocks import pdf_blocks
@@ -67,7 +67,7 @@ __all__ = [
 
 #: File name endings that can be ingested (lower case).
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
-    ".csv", ".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".tsv", ".txt"
+    ".csv", ".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".tsv", ".txt", ".xlsx"
 )
 
 _MB = 1024 * 1024
@@ -137,6 +137,8 @@ def load_file(path: Path, *, max_bytes: int, max_chars: int) -> LoadedText:
         loaded = _load_docx(path, raw, max_bytes)
     elif suffix in (".html", ".htm"):
         loaded = _load_html(path, raw)
+    elif suffix == ".xlsx":
+        loaded = _load_xlsx(path, raw, max_bytes)
     else:
         text = _decode_text(path, raw)
         _check_chars(path, len(text), max_chars)
@@ -350,6 +352,18 @@ def _load_docx(path: Path, raw: bytes, max_bytes: int) -> LoadedText:
         raise IngestError(path, unreadable) from exc
     media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     return _loaded(blocks, media, title)
+
+
+def _load_xlsx(path: Path, raw: bytes, max_bytes: int) -> LoadedText:
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise IngestError(path, "not a readable Excel workbook (.xlsx)")
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        _check_zip(path, zf.infolist(), max_bytes)
+    try:
+        _, blocks = rows_blocks(xlsx_rows(raw), path.name)
+    except EditFileError as exc:
+        raise IngestError(path, str(exc)) from exc
+    return _loaded(blocks, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "")
 
 
 def _check_zip(path: Path, infos: list[zipfile.ZipInfo], max_bytes: int) -> None:

@@ -19,6 +19,7 @@ _TYPES = {
     "text/markdown": "Markdown",
     "text/html": "HTML",
     "text/csv": "CSV",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
     "application/pdf": "PDF",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
 }

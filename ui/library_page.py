@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["UPLOAD_TYPES", "audit_panel", "library_page", "library_summary", "rules_panel"]
 
-UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "docx", "csv", "tsv"]
+UPLOAD_TYPES = ["txt", "md", "html", "htm", "pdf", "docx", "csv", "tsv", "xlsx"]
 _INGEST_ICON = {"added": ":material/add_circle:", "unchanged": ":material/check:",
                 "replaced": ":material/sync:", "rejected": ":material/error:"}
 _SHOWN_CODES = 6  # codes listed in a table cell; the rest are counted

@@ -99,3 +99,41 @@ def test_knowledge_check_cites_the_row_of_the_file(
     assert knowledge_main(["check", "99950", "99962-XS", "--store", str(store), "--date",
                            "2019-06-01"]) == 0
     assert "unknown" in capsys.readouterr().out
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_an_xlsx_ptp_table_under_notes_drives_the_checker(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "ptp-q3.xlsx", [
+        ["CMS-style PTP edits, invented codes"],
+        [],
+        ["Column 1", "Column 2", "*=in existence prior to 1996", "Effective Date",
+         "Deletion Date *=no data", "Modifier 0=not allowed 1=allowed 9=not applicable"],
+        [99950, 99961, None, date(2019, 1, 1), "*", 0],
+        [99950, 99962, None, 20200101, "*", 1],
+    ])
+    text = load_file(path, max_bytes=10**7, max_chars=10**6).text
+    assert "Column 1: 99950 | Column 2: 99961 |" in text and "Effective Date: 2019-01-01" in text
+    rules = merge_rules([build_rules(text, path.name)])[0]
+    assert status(rules, "99950", "99961") == "not_allowed"
+    assert status(rules, "99950", "99962-59") == "allowed"
+    assert status(rules, "99950", "99962", on=date(2019, 6, 1)) == "unknown"
+
+
+def test_a_broken_or_foreign_workbook_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK not a workbook")
+    with pytest.raises(IngestError, match="not a readable Excel workbook"):
+        load_file(bad, max_bytes=10**7, max_chars=10**6)
+    other = _workbook(tmp_path / "fees.xlsx", [["Code", "Fee"], [99950, 120.0]])
+    with pytest.raises(IngestError, match="not a claim-edit table"):
+        load_file(other, max_bytes=10**7, max_chars=10**6)
