@@ -631,3 +631,17 @@ def test_a_claim_no_rule_decides_is_followed_by_what_the_materials_say(
     # the head says no rule decides; the quotes after it answer the question as a fact would
     assert len(answer.citations) >= 2, answer.answer
     assert_citations_verbatim(answer, assistant)
+
+
+def test_a_cms_edit_file_row_decides_a_claim_question(tmp_path: Path, fake_embedder) -> None:
+    edits = Path(__file__).resolve().parents[1] / "data" / "edits"
+    files = [edits / "ptp-practitioner.tsv", edits / "mue-practitioner.csv"]
+    for assistant in _assistant_over(files, tmp_path / "store", fake_embedder):
+        answer = assistant.ask("¿Se pueden facturar 99950 y 99961 juntos?")
+        assert answer.verdict is not None and answer.verdict.status == "not_allowed"
+        assert answer.citations[0].source == "ptp-practitioner.tsv"
+        assert answer.citations[0].quote.startswith("Column 1: 99950 | Column 2: 99961")
+        assert_citations_verbatim(answer, assistant)
+        units = assistant.ask("We billed 99951x4 on one date, is that ok?")
+        assert units.verdict is not None and units.verdict.status == "not_allowed"
+        assert units.citations[0].source == "mue-practitioner.csv"
