@@ -11,9 +11,10 @@ from knowledge.errors import QuestionError
 from retrieval.glossary import concept_terms, concepts_in, expand_query, is_signal_concept
 from retrieval.language import detect_language, normalize_language
 from retrieval.lexical import tokenize
+from retrieval.measures import asked_measures
 from retrieval.wording import steering_words
 
-__all__ = ["Question", "analyze_question", "clean_question"]
+__all__ = ["Question", "analyze_question", "asks_money", "clean_question"]
 
 # A claim line: a code, optional two-character modifiers (-50, -59, -LT), optional units (x2).
 _CLAIM = re.compile(
@@ -180,8 +181,38 @@ def analyze_question(
     )
 
 
+# Words that ask "how much" of any quantity: "how much time", "wie viel Uhr", "얼마나 있어야"
+# ("얼마인가요" asks a price, and stays).
+_GENERIC_AMOUNT = re.compile(r"\bhow\s+much(?:\s+is)?\b|\bwie\s*(?:viel|hoch)\b|얼마나", re.IGNORECASE)
+# "how much" of a quantity that is no money: time, area, tissue, units ...
+_OTHER_QUANTITY = re.compile(
+    r"\b(?:how\s+much|wie\s*viel)\s+(?:\w+\s+)?(?:time|minutes?|hours?|days?|area|tissue|"
+    r"contrast|volume|radiation|units?|zeit|uhr|minuten|stunden|tage|fläche|einheiten)\b|얼마나",
+    re.IGNORECASE,
+)
+_CURRENCY = re.compile(r"[$€£¥₩₱]|\b(?:USD|EUR|dollars?|euros?)\b", re.IGNORECASE)
+
+
+def asks_money(text: str, language: str) -> bool:
+    """False when the question's "how much" asks for another quantity ("how much additional
+    time must be documented", "wie viel Zeit", "얼마나 있어야") and nothing else in it names a
+    payment, a price or a currency; True otherwise ("how much does ... pay", "wie viel bekommt
+    man für 99931?")."""
+    if "money" in asked_measures(text, language) or _CURRENCY.search(text):
+        return True
+    if not _OTHER_QUANTITY.search(text):
+        return True
+    rest = _GENERIC_AMOUNT.sub(" ", text)
+    return bool(_PAYING & set(concepts_in(rest, language)))
+
+
+_PAYING = frozenset({"payment", "price_amount", "reimbursement"})
+
+
 def _concepts(text: str, language: str) -> tuple[str, ...]:
     found = list(concepts_in(text, language))
+    if "price_amount" in found and not asks_money(text, language):
+        found.remove("price_amount")  # "how much additional time ...": no price asked
     if _MONEY.search(text) and "price_amount" not in found:
         found.append("price_amount")
     # "Does the insurer reimburse 50706?": a payer and its paying make a coverage question.

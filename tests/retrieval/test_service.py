@@ -645,3 +645,23 @@ def test_a_cms_edit_file_row_decides_a_claim_question(tmp_path: Path, fake_embed
         units = assistant.ask("We billed 99951x4 on one date, is that ok?")
         assert units.verdict is not None and units.verdict.status == "not_allowed"
         assert units.citations[0].source == "mue-practitioner.csv"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much additional time must be documented before 61240 can be billed?",
+        "Wie viel Zeit muss für 61240 dokumentiert werden?",
+    ],
+)
+def test_how_much_of_another_quantity_is_no_money_question(
+    fee_assistant: Assistant, question: str
+) -> None:
+    # "how much" asks for time here: the page's missing price for 61240 is no reason to refuse
+    answer = fee_assistant.ask(question)
+    assert not (answer.refused and "pay" in answer.answer), answer.answer
+    from retrieval.query import analyze_question, asks_money
+
+    assert not asks_money(question, analyze_question(question).language)
+    assert "price_amount" not in analyze_question(question).concepts
+    assert asks_money("How much does Wexmoor Plan pay for 61240?", "en")
