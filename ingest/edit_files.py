@@ -15,24 +15,14 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date, datetime
 
 from ingest.structure import Block
+from knowledge.rule_edits import EDIT_LAYOUTS
 
 __all__ = ["EditFileError", "edit_file_blocks", "edit_file_kind", "rows_blocks", "xlsx_rows"]
 
-_I = re.IGNORECASE
 _HEADER_SCAN = 40  # rows read for the header row
-_LAYOUTS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
-    ("PTP edits", (re.compile(r"^col(?:umn)?\.?\s*(?:1|one|i)\b", _I),
-                   re.compile(r"^col(?:umn)?\.?\s*(?:2|two|ii)\b", _I),
-                   re.compile(r"^mod(?:ifier)?\b", _I))),
-    ("add-on code edits", (re.compile(r"\badd-?\s?on\s+code\b|^aoc\b", _I),
-                           re.compile(r"\bprimary\s+code\b", _I))),
-    ("MUE edits", (re.compile(r"\b(?:hcpcs|cpt|code)\b", _I),
-                   re.compile(r"\bmue\b.*\bvalues?\b|^mue$|\bmue\s*\(", _I))),
-)
 
 
 class EditFileError(ValueError):
@@ -52,9 +42,11 @@ def _rows(text: str, tab: bool) -> list[list[str]]:
 
 
 def edit_file_kind(header: list[str]) -> str | None:
-    """The layout a header row names ("PTP edits", "MUE edits", "add-on code edits"), or None."""
-    for kind, patterns in _LAYOUTS:
-        if all(any(p.search(cell) for cell in header if cell) for p in patterns):
+    """The layout a header row names ("PTP edits", "MUE edits", "add-on code edits"), or None:
+    the rule reader's own header patterns (``knowledge.rule_edits.EDIT_LAYOUTS``), so a table
+    taken in is one whose rows it reads."""
+    for kind, wanted in EDIT_LAYOUTS:
+        if all(any(has(cell) for cell in header if cell) for has in wanted):
             return kind
     return None
 

@@ -338,13 +338,9 @@ def _open_without_password(reader: pypdf.PdfReader) -> bool:
 
 def _load_docx(path: Path, raw: bytes, max_bytes: int) -> LoadedText:
     unreadable = "not a readable Word file (.docx); save it again as .docx from Word"
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise IngestError(path, unreadable)
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            _check_zip(path, zf.infolist(), max_bytes)
-            if "word/document.xml" not in zf.namelist():
-                raise IngestError(path, unreadable)
+        if "word/document.xml" not in _zip_names(path, raw, max_bytes, unreadable):
+            raise IngestError(path, unreadable)
         document = docx.Document(io.BytesIO(raw))
         blocks = docx_blocks(document)
         title = (document.core_properties.title or "").strip()
@@ -355,15 +351,22 @@ def _load_docx(path: Path, raw: bytes, max_bytes: int) -> LoadedText:
 
 
 def _load_xlsx(path: Path, raw: bytes, max_bytes: int) -> LoadedText:
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise IngestError(path, "not a readable Excel workbook (.xlsx)")
-    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-        _check_zip(path, zf.infolist(), max_bytes)
+    _zip_names(path, raw, max_bytes, "not a readable Excel workbook (.xlsx)")
     try:
         _, blocks = rows_blocks(xlsx_rows(raw), path.name)
     except EditFileError as exc:
         raise IngestError(path, str(exc)) from exc
     return _loaded(blocks, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "")
+
+
+def _zip_names(path: Path, raw: bytes, max_bytes: int, unreadable: str) -> list[str]:
+    """The member names of an Office file's zip, after the zip-bomb check (``unreadable`` is
+    the reason given when it is no zip)."""
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise IngestError(path, unreadable)
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        _check_zip(path, zf.infolist(), max_bytes)
+        return zf.namelist()
 
 
 def _check_zip(path: Path, infos: list[zipfile.ZipInfo], max_bytes: int) -> None:

@@ -54,6 +54,7 @@ __all__ = [
     "explain_claim",
     "finding_message",
     "parse_claim",
+    "verdict_from",
 ]
 
 _ITEM = re.compile(r"(?P<code>\d{4}[0-9FTUM]|[A-V]\d{4})(?P<mods>(?:-[0-9A-Z]{2})*)(?:X(?P<units>\d{1,4}))?")
@@ -176,18 +177,20 @@ def _cite(rules: CodeRules, kind: str, code: str | None = None) -> tuple[Citatio
 
 
 def _edit_findings(
-    present: set[str], lines: list[ClaimLine], by_code: dict[str, CodeRules], on: date
+    present: set[str],
+    lines: list[ClaimLine],
+    by_code: dict[str, CodeRules],
+    on: date,
+    marked: dict[str, set[str]],
 ) -> tuple[bool, bool, list[FindingParams]]:
     """What the PTP edits and unit limits of the materials say of the claim, as
     ``(blocked, decided, findings)``: blocked when an edit or a limit denies a line, decided
-    when a modifier bypasses an edit."""
+    when a modifier bypasses an edit (``marked``: each code's distinct-service modifiers)."""
     found: list[FindingParams] = []
     blocked = decided = False
     units: dict[str, int] = {}
-    mods: dict[str, set[str]] = {}
     for line in lines:
         units[line.code] = units.get(line.code, 0) + line.units
-        mods.setdefault(line.code, set()).update(line.modifiers)
     for code in sorted(present):
         rules = by_code.get(code)
         if rules is None:
@@ -206,7 +209,7 @@ def _edit_findings(
                 continue
             cites = _cite(rules, "pair_edit", partner)
             inactive = _inactive(edit.indicator, edit.effective, edit.deleted, on)
-            bypass = sorted(mods[partner] & set(DISTINCT_SERVICE_MODIFIERS))
+            bypass = sorted(marked[partner])
             if inactive:
                 found.append(FindingParams("info", "pair_inactive", code, partner, inactive, cites))
             elif edit.indicator == "0":
@@ -239,9 +242,9 @@ def _inactive(indicator: str, effective: str, deleted: str, on: date) -> str:
 def _decide(
     present: set[str], lines: list[ClaimLine], by_code: dict[str, CodeRules], on: date
 ) -> tuple[str, list[FindingParams]]:
-    excluded_hit, decided, found = _edit_findings(present, lines, by_code, on)
-    missing = False
     marked = _distinct_marked(lines)
+    excluded_hit, decided, found = _edit_findings(present, lines, by_code, on, marked)
+    missing = False
     for code in sorted(present):
         rules = by_code.get(code)
         if rules is None:
@@ -417,7 +420,11 @@ def check_claim(
         verdict = check_claim(parse_claim(["99930", "99940"]), merged_rules)
         verdict.status  # "not_allowed"
     """
-    status, found = explain_claim(lines, rules, audit, on)
+    return verdict_from(lines, *explain_claim(lines, rules, audit, on))
+
+
+def verdict_from(lines: list[ClaimLine], status: str, found: list[FindingParams]) -> Verdict:
+    """The Verdict of ``explain_claim``'s status and findings (worded in English)."""
     findings = [
         Finding(
             severity=f.severity,  # type: ignore[arg-type]

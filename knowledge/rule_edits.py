@@ -24,13 +24,14 @@ Nothing here knows a code or a table of any payer: every edit comes from the tex
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from knowledge.codes import CODE_PATTERN, find_codes
 from knowledge.rule_phrases import SentenceRule
 from knowledge.table_rows import table_row
 
-__all__ = ["iso_date", "read_edits"]
+__all__ = ["EDIT_LAYOUTS", "iso_date", "read_edits"]
 
 _I = re.IGNORECASE
 _CODE_AT_START = re.compile(rf"^\W{{0,2}}({CODE_PATTERN})(?![0-9A-Za-z])")
@@ -50,6 +51,7 @@ _MUE_HEADER = re.compile(
 _NOT_A_LIMIT = re.compile(
     r"\b(?:indicator|adjudication|rationale|notes?|type|reason|mai|version|quarter)\b|(?<!per )\bdate\b", _I
 )
+_CODE_HEADER = re.compile(r"\b(?:hcpcs|cpt|code)\b", _I)
 _COUNT = re.compile(r"^\s*(\d{1,4})(?![\d.,/%$-])")
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -108,6 +110,20 @@ def iso_date(text: str) -> str:
     return ""
 
 
+def _is_limit_header(text: str) -> bool:
+    """A header (or a key cell) naming a unit limit: "MUE", "MUE Values", "Max units per
+    day"; not "MUE Adjudication Indicator" nor "MUE Rationale"."""
+    return bool(_MUE_HEADER.search(text)) and not _NOT_A_LIMIT.search(text)
+
+
+#: The claim-edit table layouts: for each, what its header row must hold (a cell each).
+EDIT_LAYOUTS: tuple[tuple[str, tuple[Callable[[str], bool], ...]], ...] = (
+    ("PTP edits", (_COLUMN_1.search, _COLUMN_2.search, _INDICATOR.search)),
+    ("add-on code edits", (_ADD_ON_CELL.search, _PRIMARY_CELL.search)),
+    ("MUE edits", (_CODE_HEADER.search, _is_limit_header)),
+)
+
+
 def _code_of(value: str) -> str | None:
     m = _CODE_AT_START.match(value)
     return m.group(1).upper() if m else None
@@ -117,9 +133,14 @@ def _first(cells: list[tuple[str, str]], header: re.Pattern[str]) -> str | None:
     return next((v for h, v in cells if header.search(h)), None)
 
 
+def _code_under(cells: list[tuple[str, str]], header: re.Pattern[str]) -> str | None:
+    """The code in the first cell under ``header``, if that cell opens with one."""
+    return _code_of(_first(cells, header) or "")
+
+
 def _pair_edit(cells: list[tuple[str, str]]) -> list[SentenceRule]:
-    first = next((_code_of(v) for h, v in cells if _COLUMN_1.search(h)), None)
-    second = next((_code_of(v) for h, v in cells if _COLUMN_2.search(h)), None)
+    first = _code_under(cells, _COLUMN_1)
+    second = _code_under(cells, _COLUMN_2)
     indicator = _first(cells, _INDICATOR)
     if not first or not second or first == second or indicator is None:
         return []
@@ -134,12 +155,12 @@ def _pair_edit(cells: list[tuple[str, str]]) -> list[SentenceRule]:
 def _add_on_edit(cells: list[tuple[str, str]]) -> list[SentenceRule]:
     """A row of an add-on code edit table: the add-on code and one of its primary codes (a row
     whose deletion date is given is a pairing that ended, and states nothing)."""
-    add_on = next((_code_of(v) for h, v in cells if _ADD_ON_CELL.search(h)), None)
+    add_on = _code_under(cells, _ADD_ON_CELL)
     if add_on is None:
         return []
     if any(_DELETION.search(h) and iso_date(v) for h, v in cells):
         return []
-    primary = next((_code_of(v) for h, v in cells if _PRIMARY_CELL.search(h)), None)
+    primary = _code_under(cells, _PRIMARY_CELL)
     rules = [SentenceRule("add_on", (add_on,))]
     if primary and primary != add_on:
         rules.append(SentenceRule("primary", (add_on,), (primary,)))
@@ -149,15 +170,12 @@ def _add_on_edit(cells: list[tuple[str, str]]) -> list[SentenceRule]:
 def _row_limit(cells: list[tuple[str, str]], context: str | None) -> list[SentenceRule]:
     code = next((c for _, v in cells if (c := _code_of(v))), None)
     for i, (header, value) in enumerate(cells):
-        if _MUE_HEADER.search(header) and not _NOT_A_LIMIT.search(header):
+        if _is_limit_header(header):
             count = _COUNT.match(value)
             if count and code and not _PER_SIDE.search(value):
                 return [SentenceRule("unit_limit", (code,), values=(count.group(1),))]
         # A key/value table: "Component: MUE (per date of service) | Value: 1".
-        if (
-            len(cells) == 2 and i == 0 and _MUE_HEADER.search(value)
-            and not _NOT_A_LIMIT.search(value) and not _PER_SIDE.search(value)
-        ):
+        if len(cells) == 2 and i == 0 and _is_limit_header(value) and not _PER_SIDE.search(value):
             count = _COUNT.match(cells[1][1])
             subject = code or context
             if count and subject:

@@ -28,7 +28,7 @@ from retrieval.glossary import (
 from retrieval.hints import RULE_CONCEPTS
 from retrieval.lexical import LexicalIndex, Sentence, tokenize
 from retrieval.measures import asks_amount
-from retrieval.query import Question, asks_money
+from retrieval.query import Question
 from retrieval.search import SearchResult
 
 __all__ = ["DEFAULT_THRESHOLDS", "Thresholds", "asks_medical_advice", "refusal_reason"]
@@ -256,11 +256,8 @@ def _attribute_not_given(
         return False
     docs = docs or None
     # "How much is the work RVU?" asks for the RVU: the amount words then ask for that number.
-    wants_amount = (
-        asks_amount(question.text, question.language)
-        and "rvu" not in question.concepts
-        and asks_money(question.text, question.language)
-    )
+    # ("How much additional time ...": the question's reading already dropped the price.)
+    wants_amount = asks_amount(question.text, question.language) and "rvu" not in question.concepts
     for concept in question.concepts:
         pattern = _ATTRIBUTES.get(concept)
         if pattern is None:

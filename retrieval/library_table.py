@@ -4,7 +4,7 @@ document was read as (its headings, tables and lists). Pure functions over a ``L
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from knowledge.codes import find_codes
@@ -133,9 +133,9 @@ def document_outline(view: LibraryView, doc_id: str) -> DocumentOutline:
     )
 
 
-def rules_of(view: LibraryView, doc_id: str) -> tuple[CodeRules, ...]:
+def rules_of(view: LibraryView, doc_id: str) -> Sequence[CodeRules]:
     """The rules read from one document."""
-    return next((d.rules for d in view.document_rules if d.doc_id == doc_id), ())  # type: ignore[return-value]
+    return next((d.rules for d in view.document_rules if d.doc_id == doc_id), [])
 
 
 def audit_of(view: LibraryView, source: str) -> list[AuditFinding]:

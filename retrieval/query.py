@@ -103,47 +103,32 @@ _LOOSE_MODIFIER = re.compile(
 )
 
 
-def _with_loose_modifiers(
-    text: str, lines: list[str], spans: list[tuple[int, int]]
-) -> list[str]:
-    """Each distinct-service modifier written apart from a claim line goes on the line whose
-    code is written nearest to it; lines that already carry it are left alone."""
-    if not lines:
-        return lines
-    out = list(lines)
-    for m in _LOOSE_MODIFIER.finditer(text):
-        if any(a <= m.start() < b for a, b in spans):
+def _claim_lines(text: str) -> list[str]:
+    """The question's claim lines, one per code in the order written ("99931-59x2"): a code
+    written twice is one line (its modifiers joined, its largest unit count kept), and a
+    distinct-service modifier written apart ("append -XS to 99991") goes on the code written
+    nearest to it."""
+    lines: dict[str, tuple[list[str], int]] = {}  # code -> (modifiers, units; 0 = none given)
+    spans: list[tuple[int, int, str]] = []
+    for m in _CLAIM.finditer(text):
+        code = m.group(1).upper()
+        mods, units = lines.get(code, ([], 0))
+        mods.extend(x for x in re.findall(r"[0-9A-Za-z]{2}", (m.group(2) or "").upper())
+                    if x not in mods)
+        lines[code] = (mods, max(units, int(m.group(3) or 0)))
+        spans.append((m.start(), m.end(), code))
+    for m in _LOOSE_MODIFIER.finditer(text) if spans else ():
+        if any(a <= m.start() < b for a, b, _ in spans):
             continue  # part of a claim line already ("99991-XS")
-        mod = (m.group("dash") or m.group("x") or m.group("word")).upper()
         if m.group("x") and not m.group("x").isupper():
             continue  # "xs" in running text is no modifier
-        nearest = min(range(len(spans)), key=lambda i: min(abs(m.start() - spans[i][1]),
-                                                           abs(spans[i][0] - m.end())))
-        line = out[nearest]
-        code, rest = line[:5], line[5:]
-        units = re.search(r"x\d+$", rest)
-        mods = rest[: units.start()] if units else rest
-        if f"-{mod}" not in mods:
-            out[nearest] = f"{code}{mods}-{mod}{units.group() if units else ''}"
-    return _one_line_per_code(out)
-
-
-def _one_line_per_code(lines: list[str]) -> list[str]:
-    """A code a question writes twice ("99991 and 99992 ..., -XS on 99991") is one claim line:
-    its modifiers joined, its largest unit count kept."""
-    merged: dict[str, tuple[list[str], int | None]] = {}
-    for line in lines:
-        m = re.fullmatch(r"(.{5})((?:-[0-9A-Z]{2})*)(?:x(\d+))?", line)
-        if m is None:
-            return lines
-        mods, units = merged.setdefault(m.group(1), ([], None))
-        mods.extend(x for x in re.findall(r"[0-9A-Z]{2}", m.group(2)) if x not in mods)
-        if m.group(3):
-            units = max(units or 0, int(m.group(3)))
-        merged[m.group(1)] = (mods, units)
+        mod = (m.group("dash") or m.group("x") or m.group("word")).upper()
+        _, _, code = min(spans, key=lambda s: min(abs(m.start() - s[1]), abs(s[0] - m.end())))
+        if mod not in lines[code][0]:
+            lines[code][0].append(mod)
     return [
         f"{code}{''.join(f'-{x}' for x in mods)}{f'x{units}' if units else ''}"
-        for code, (mods, units) in merged.items()
+        for code, (mods, units) in lines.items()
     ]
 
 
@@ -153,17 +138,7 @@ def analyze_question(
     """Clean ``text`` and read its language (``lang`` wins over detection), codes and terms."""
     text = clean_question(text, max_chars)
     language = normalize_language(lang) if lang else detect_language(text, fallback=fallback)
-    codes: dict[str, None] = {}
-    lines: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for m in _CLAIM.finditer(text):
-        code = m.group(1).upper()
-        codes.setdefault(code, None)
-        mods = "".join(f"-{x.upper()}" for x in re.findall(r"[0-9A-Za-z]{2}", m.group(2) or ""))
-        units = f"x{m.group(3)}" if m.group(3) else ""
-        lines.append(f"{code}{mods}{units}")
-        spans.append((m.start(), m.end()))
-    lines = _with_loose_modifiers(text, lines, spans)
+    lines = _claim_lines(text)
     near = tuple(
         n for n in _NEAR_CODE.findall(text) if not (len(n) == 4 and 1900 <= int(n) <= 2099)
     )
@@ -171,7 +146,7 @@ def analyze_question(
     return Question(
         text=text,
         language=language,
-        codes=tuple(codes),
+        codes=tuple(line[:5] for line in lines),
         claim_lines=tuple(lines),
         near_codes=near,
         concepts=tuple(c for c in found if not is_signal_concept(c)),
@@ -181,16 +156,13 @@ def analyze_question(
     )
 
 
-# Words that ask "how much" of any quantity: "how much time", "wie viel Uhr", "얼마나 있어야"
-# ("얼마인가요" asks a price, and stays).
-_GENERIC_AMOUNT = re.compile(r"\bhow\s+much(?:\s+is)?\b|\bwie\s*(?:viel|hoch)\b|얼마나", re.IGNORECASE)
-# "how much" of a quantity that is no money: time, area, tissue, units ...
+# "how much" of a quantity that is no money: time, area, tissue, units ...; Korean "얼마나"
+# (how much, how long; "얼마인가요" asks a price)
 _OTHER_QUANTITY = re.compile(
     r"\b(?:how\s+much|wie\s*viel)\s+(?:\w+\s+)?(?:time|minutes?|hours?|days?|area|tissue|"
     r"contrast|volume|radiation|units?|zeit|uhr|minuten|stunden|tage|fläche|einheiten)\b|얼마나",
     re.IGNORECASE,
 )
-_CURRENCY = re.compile(r"[$€£¥₩₱]|\b(?:USD|EUR|dollars?|euros?)\b", re.IGNORECASE)
 
 
 def asks_money(text: str, language: str) -> bool:
@@ -198,11 +170,11 @@ def asks_money(text: str, language: str) -> bool:
     time must be documented", "wie viel Zeit", "얼마나 있어야") and nothing else in it names a
     payment, a price or a currency; True otherwise ("how much does ... pay", "wie viel bekommt
     man für 99931?")."""
-    if "money" in asked_measures(text, language) or _CURRENCY.search(text):
+    if "money" in asked_measures(text, language) or _MONEY.search(text):
         return True
     if not _OTHER_QUANTITY.search(text):
         return True
-    rest = _GENERIC_AMOUNT.sub(" ", text)
+    rest = _OTHER_QUANTITY.sub(" ", text)
     return bool(_PAYING & set(concepts_in(rest, language)))
 
 

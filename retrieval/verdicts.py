@@ -11,6 +11,7 @@ from knowledge.claims import (
     check_claim,
     explain_claim,
     parse_claim,
+    verdict_from,
 )
 from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
@@ -170,9 +171,11 @@ def verdict_answer(
 ) -> tuple[Verdict, str] | None:
     """The verdict and its Markdown, stated first in the asker's language, with citations."""
     try:
-        verdict = check(lines, view)
+        claim = parse_claim(lines)
     except ClaimError:
         return None
+    status, params = explain_claim(claim, list(view.rules), list(view.audit))
+    verdict = verdict_from(claim, status, params)
     lang = question.language
     rules = {r.code: r for r in view.rules}
     codes = [c for c in dict.fromkeys(line[:5] for line in lines)]
@@ -182,14 +185,14 @@ def verdict_answer(
     partners = [c for c in codes if c != addon]
     joined = ", ".join(codes)
     markers: list[int] = []
-    _, params = explain_claim(parse_claim(lines), list(view.rules))
+    excluder = _excluding(codes, addon, rules) if verdict.status == "not_allowed" else None
     edit = _edit_decision(verdict.status, params)
-    if edit is not None and not (
-        verdict.status == "not_allowed" and _excluding(codes, addon, rules)
-    ) and not (verdict.status == "allowed" and rule and rule.add_on):
+    if edit is not None and excluder is None and not (
+        verdict.status == "allowed" and rule and rule.add_on
+    ):
         head = _edit_head(lang, edit, joined)
         markers += [n for c in edit.citations if (n := cites.add_citation(c)) is not None]
-    elif verdict.status == "not_allowed" and (excluder := _excluding(codes, addon, rules)):
+    elif excluder is not None:
         code, excluded = excluder
         head = message(
             lang,

@@ -282,7 +282,10 @@ def test_library_and_performance_pages_over_the_corpus_in_chromium(
             for name in names:
                 _pick(page, remove, name)
                 page.keyboard.press("Escape")
-            main.get_by_role("button", name="Remove", exact=True).first.click()
+            # the button under the selection (the detail view has a "Remove" of its own)
+            main.locator(".st-key-lib_remove_ask button").click()
+            expect(main.get_by_text("Remove 2 documents?", exact=False)).to_be_visible(
+                timeout=30_000)
             main.get_by_role("button", name="Confirm").click()
             expect(main.get_by_text("Removed 2 documents.")).to_be_visible(timeout=60_000)
             expect(sidebar.get_by_text(f"Documents: {total - 2}", exact=False)).to_be_visible()

@@ -6,6 +6,7 @@ remove one or several after a confirmation. The sidebar shows only counts and a 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -111,7 +112,7 @@ def _ask_to_remove(sources: list[str]) -> None:
     st.session_state.confirm_remove = list(sources)
 
 
-def rules_panel(rules: tuple[CodeRules, ...] | list[CodeRules], title: str) -> None:
+def rules_panel(rules: Sequence[CodeRules], title: str) -> None:
     """Rules per code, each with the sentences or rows that state it."""
     st.subheader(title)
     if not rules:
@@ -129,7 +130,7 @@ def rules_panel(rules: tuple[CodeRules, ...] | list[CodeRules], title: str) -> N
                 st.markdown(f"> {escape_md(p.quote)}")
 
 
-def audit_panel(findings: tuple[AuditFinding, ...] | list[AuditFinding], title: str) -> None:
+def audit_panel(findings: Sequence[AuditFinding], title: str) -> None:
     """Audit warnings, each with its sources."""
     st.subheader(title)
     if not findings:
