@@ -18,6 +18,7 @@ from knowledge.codes import codes_in, find_codes
 from knowledge.models import CodeRules
 from knowledge.near_codes import near_miss
 from knowledge.rule_merge import states_about
+from retrieval.anchors import unknown_name, year_not_given
 from retrieval.boilerplate import is_boilerplate
 from retrieval.glossary import (
     concept_terms,
@@ -115,9 +116,16 @@ def refusal_reason(
             return "The uploaded materials do not cover this question.", {}
     if _attribute_not_given(question, lexical, focus_docs if names else None):
         return "The uploaded materials do not cover this question.", {}
-    if codes_off_named and set(question.concepts) & set(_ATTRIBUTES):
+    asks_attribute = bool(set(question.concepts) & set(_ATTRIBUTES))
+    if codes_off_named and asks_attribute:
         # "What does Northfield pay for 99945?" when Northfield's page never names 99945:
         # another source's figure for it would answer another question.
+        return "The uploaded materials do not cover this question.", {}
+    if year_not_given(question, lexical) or (
+        asks_attribute and question.codes and unknown_name(question, lexical)
+    ):
+        # "The fee of 99945 in 2023", "what Sanitas pays for 99945": pinned to a year or a
+        # source the materials never write beside the code.
         return "The uploaded materials do not cover this question.", {}
     if not result.sentences:
         return "The uploaded materials do not cover this question.", {}

@@ -665,3 +665,36 @@ def test_how_much_of_another_quantity_is_no_money_question(
     assert not asks_money(question, analyze_question(question).language)
     assert "price_amount" not in analyze_question(question).concepts
     assert asks_money("How much does Wexmoor Plan pay for 61240?", "en")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the allowed amount of 61235 in 2023?",
+        "61235 在2021年的允许金额是多少？",
+        "What does Sanitas pay for 61235?",
+        "¿Cuánto paga PhilHealth por 61235?",
+    ],
+)
+def test_a_figure_pinned_to_a_year_or_payer_the_materials_never_name_is_refused(
+    fee_assistant: Assistant, question: str
+) -> None:
+    # The page naming 61235 is the 2025 schedule of Wexmoor Plan: another year's or another
+    # payer's figure is not in the materials.
+    answer = fee_assistant.ask(question)
+    assert answer.refused and not answer.citations, answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the allowed amount of 61235 in 2025?",
+        "¿Cuánto paga Wexmoor Plan por 61235?",
+        "Wie hoch ist die Vergütung von 61235 im Plan?",  # German nouns are no names
+    ],
+)
+def test_a_figure_pinned_to_a_year_or_payer_the_materials_name_is_answered(
+    fee_assistant: Assistant, question: str
+) -> None:
+    answer = fee_assistant.ask(question)
+    assert not answer.refused and any("$84.10" in c.quote for c in answer.citations), answer.answer

@@ -1,0 +1,59 @@
+"""What a question pins its answer to, beyond its code: a year, a payer or a region by name.
+
+"What was the fee of 99931 in 2023?" asks for 2023's figure; a schedule of another year
+answers another question. "What does Sanitas pay for 99931?" asks one payer's figure; another
+payer's row answers another question. When the materials never write the anchor where they
+speak of the code, the question is not covered, however close the rest of it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.lexical import LexicalIndex
+from retrieval.query import Question
+
+__all__ = ["unknown_name", "year_not_given"]
+
+# A calendar year standing alone ("in 2023", "2025年"), not part of a version ("2025.1"),
+# an amount or a longer number.
+_YEAR = re.compile(r"(?<![\d.,$])(?:19|20)\d{2}(?![\d.,]\d|\d)")
+# A proper name as questions write one: a capital, lower-case letters after it, perhaps an
+# inner capital ("Sanitas", "PhilHealth", "Medicaid"). Upper-case abbreviations ("TPN",
+# "DOS", "OK") are left out: questions use them for common words.
+_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?![\w-])")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+# What may stand before the first word of a sentence (a capital there names nothing).
+_SENTENCE_START = tuple(".?!:;¿¡\"'«“(")
+# German writes every noun with a capital: there only an inner capital marks a name.
+_ALL_NOUNS_CAPITAL = frozenset({"de"})
+
+
+def year_not_given(question: Question, lexical: LexicalIndex) -> bool:
+    """The question names a year and a code, and no document naming the code names the year."""
+    if not question.codes:
+        return False
+    years = set(_YEAR.findall(question.text))
+    if not years:
+        return False
+    docs: set[str] = set()
+    for code in question.codes:
+        docs |= lexical.documents_with(code)
+    return any(not lexical.documents_with(year) & docs for year in years)
+
+
+def unknown_name(question: Question, lexical: LexicalIndex) -> str | None:
+    """A proper name of the question that no document contains, if any ("Sanitas")."""
+    text = question.text
+    for m in _NAME.finditer(text):
+        word = m.group()
+        if len(word) < 4:
+            continue
+        before = text[: m.start()].rstrip()
+        if not before or before.endswith(_SENTENCE_START):
+            continue
+        if question.language in _ALL_NOUNS_CAPITAL and not _INNER_CAPITAL.search(word):
+            continue
+        if not lexical.documents_with(word):
+            return word
+    return None

@@ -1,0 +1,69 @@
+"""A question's year and proper names, checked against a real lexical index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest import ingest_paths
+from knowledge.library import open_library
+from retrieval.anchors import unknown_name, year_not_given
+from retrieval.lexical import LexicalIndex
+from retrieval.query import analyze_question
+
+PAGE = """# Harbor Mutual widget schedule
+
+Rates effective March 1, 2025 (revision 2024.2). Harbor Mutual pays $61.00 for 61235.
+
+"""
+OTHER = """# Widget newsletter
+
+The 2023 audit looked at code 61240 only.
+"""
+
+
+@pytest.fixture
+def lexical(tmp_path: Path, fake_embedder) -> Iterator[LexicalIndex]:
+    (tmp_path / "page.md").write_text(PAGE)
+    (tmp_path / "news.md").write_text(OTHER)
+    library = open_library(tmp_path / "store")
+    ingest_paths([tmp_path / "page.md", tmp_path / "news.md"], library, fake_embedder)
+    yield LexicalIndex(library.view())
+    library.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What does 61235 pay in 2025?", False),
+        ("61235 在2025年的价格是多少？", False),
+        ("What did 61235 pay in 2023?", True),  # 2023 is written, on a page without 61235
+        ("What did 61240 cost in 2023?", False),
+        ("What does 61235 pay under revision 2024.2?", False),  # a version, not a year
+        ("What did Harbor Mutual pay in 2023?", False),  # no code: nothing to pin
+    ],
+)
+def test_a_year_must_be_written_where_the_code_is(
+    lexical: LexicalIndex, question: str, missing: bool
+) -> None:
+    assert year_not_given(analyze_question(question), lexical) is missing
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("What does Sanitas pay for 61235?", "Sanitas"),
+        ("¿Cuánto paga PhilHealth por 61235?", "PhilHealth"),
+        ("What does Harbor Mutual pay for 61235?", None),
+        ("Sanitas: what is paid for 61235?", None),  # a sentence's first word names nothing
+        ("What does the TPN plan pay for 61235?", None),  # abbreviations are left out
+        ("Wie hoch ist die Vergütung von 61235?", None),  # German nouns
+        ("Wie viel zahlt die PhilHealth für 61235?", "PhilHealth"),
+    ],
+)
+def test_a_proper_name_no_document_holds(
+    lexical: LexicalIndex, question: str, name: str | None
+) -> None:
+    assert unknown_name(analyze_question(question), lexical) == name
