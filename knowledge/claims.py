@@ -78,6 +78,7 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "alone": ("add_on", "{code} is an add-on code and cannot be reported without a primary code"),
     "add_on": ("add_on", "{code} is an add-on code"),
     "separate": ("separate", "{partner} may be reported separately with {code}"),
+    "reported_with": ("primary", "the materials say {code} is reported with {partner}"),
     "stand_alone": ("stand_alone", "{code} is a stand-alone code and may be reported on its own"),
     "no_primary_list": (
         "add_on",
@@ -337,11 +338,18 @@ def _stated_beside(
     code: str, partners: set[str], rules: CodeRules, found: list[FindingParams]
 ) -> bool:
     """A code that is no add-on is decided only by what its materials say outright: a partner
-    "may be reported separately with" it, or, alone on the claim, it is "stand-alone"."""
-    usable = partners & (set(rules.separate_codes) - set(rules.excluded_codes))
+    "may be reported separately with" it, it "may be reported with" a partner ("99950 may be
+    reported with 99951 when ..."), or, alone on the claim, it is "stand-alone"."""
+    excluded = set(rules.excluded_codes)
+    usable = partners & (set(rules.separate_codes) - excluded)
     for partner in sorted(usable):
         cites = _cite(rules, "separate", partner)
         found.append(FindingParams("info", "separate", code, partner, citations=cites))
+    stated = partners & (set(rules.primary_codes) - excluded) - usable
+    for partner in sorted(stated):
+        cites = _cite(rules, "primary", partner)
+        found.append(FindingParams("info", "reported_with", code, partner, citations=cites))
+    usable |= stated
     if not partners and called_stand_alone(rules):
         found.append(FindingParams("info", "stand_alone", code, citations=_cite(rules, "stand_alone")))
         return True

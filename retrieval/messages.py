@@ -50,6 +50,8 @@ MESSAGE_KEYS: tuple[str, ...] = (
     # claim verdicts without an add-on code, decided by what the materials say outright
     ("Based on the uploaded materials, {codes} can be reported together: the materials say "
     "{partner} may be reported separately with {code}."),
+    ("Based on the uploaded materials, {codes} can be reported together: the materials say "
+    "{code} is reported with {partner}."),
     ("Based on the uploaded materials, {code} may be reported on its own: the materials call "
     "it a stand-alone code."),
     # claim verdicts decided by edit tables: PTP pairs and unit limits (MUE)

@@ -312,6 +312,12 @@ def _excluding(
     return None
 
 
+_SEPARATE_HEAD = ("Based on the uploaded materials, {codes} can be reported together: the "
+                  "materials say {partner} may be reported separately with {code}.")
+_WITH_HEAD = ("Based on the uploaded materials, {codes} can be reported together: the materials "
+              "say {code} is reported with {partner}.")
+
+
 def _stated_outright(
     lang: str, codes: list[str], rules: dict[str, CodeRules]
 ) -> tuple[str, list[tuple[str, str, list[str]]]]:
@@ -320,17 +326,17 @@ def _stated_outright(
     found: list[tuple[str, str, list[str]]] = []
     for code in codes:
         r = rules.get(code)
-        beside = [c for c in codes if r and c in r.separate_codes and c not in r.excluded_codes]
-        if beside:
-            found.append((code, "separate", beside))
+        if r is None:
+            continue
+        for kind, listed in (("separate", r.separate_codes), ("primary", r.primary_codes)):
+            beside = [c for c in codes if c in listed and c not in r.excluded_codes]
+            if beside:
+                found.append((code, kind, beside))
+                break
     if found:
-        code, _, beside = found[0]
-        head = message(
-            lang,
-            "Based on the uploaded materials, {codes} can be reported together: the materials say "
-            "{partner} may be reported separately with {code}.",
-            codes=", ".join(codes), partner=", ".join(beside), code=code,
-        )
+        code, kind, beside = found[0]
+        head = message(lang, _SEPARATE_HEAD if kind == "separate" else _WITH_HEAD,
+                       codes=", ".join(codes), partner=", ".join(beside), code=code)
         return head, found
     code = codes[0]
     head = message(

@@ -300,3 +300,21 @@ def test_removing_every_primary_never_allows(
     kept = [line for line in lines if line.code not in add_on.primary_codes]
     claimed = [*kept, ClaimLine(code=add_on.code)]
     assert check_claim(claimed, rules).status in ("missing_primary", "not_allowed")
+
+
+def test_a_code_stated_to_be_reported_with_another_is_allowed_beside_it() -> None:
+    text = (
+        "# Widget chapter\n\n99950 may be reported with 99951 at the same session when a second "
+        "widget is separately indicated.\n\nDo not report 99950 with 99953.\n"
+    )
+    rules = merge_rules([build_rules(text, "chapter.md")])[0]
+    verdict = check_claim(claim("99950", "99951"), rules)
+    assert verdict.status == "allowed"
+    [found] = [f for f in verdict.findings if f.rule == "primary"]
+    assert found.message == "the materials say 99950 is reported with 99951"
+    assert [c.quote for c in found.citations] == [
+        "99950 may be reported with 99951 at the same session when a second widget is "
+        "separately indicated."]
+    # Another partner is not covered by the statement; an exclusion still decides.
+    assert check_claim(claim("99950", "99952"), rules).status == "unknown"
+    assert check_claim(claim("99950", "99953"), rules).status == "not_allowed"
