@@ -78,6 +78,11 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "alone": ("add_on", "{code} is an add-on code and cannot be reported without a primary code"),
     "add_on": ("add_on", "{code} is an add-on code"),
     "separate": ("separate", "{partner} may be reported separately with {code}"),
+    "other_site": (
+        "excluded",
+        "{partner} is listed as not to be reported with {code} at the same site only; the claim "
+        "puts them at different sites ({detail})",
+    ),
     "reported_with": ("primary", "the materials say {code} is reported with {partner}"),
     "stand_alone": ("stand_alone", "{code} is a stand-alone code and may be reported on its own"),
     "no_primary_list": (
@@ -240,8 +245,43 @@ def _inactive(indicator: str, effective: str, deleted: str, on: date) -> str:
     return ""
 
 
+# An exclusion limited to one site: "(Do not report 99975 with 99976 for the same joint)",
+# "... on the same lesion", "at the same anatomic site". A same day, session or claim is a
+# time, not a site.
+_SAME_SITE = re.compile(
+    r"\b(?:for|on|of|at|in|to)\s+the\s+same\s+(?!(?:day|date|session|visit|encounter|"
+    r"claim|time|patient|provider|physician|surgeon|operative|procedure|service)\b)[a-z]",
+    re.IGNORECASE,
+)
+# Modifiers that put two lines at different sites: sides, digits and eyelids apart (RT/LT,
+# F0-F9/FA, T0-T9/TA, E1-E4, LC/LD/LM/RC/RI), or a distinct-site modifier (59, XS).
+_SITE_MODIFIER = re.compile(r"^(?:RT|LT|F[0-9A]|T[0-9A]|E[1-4]|LC|LD|LM|RC|RI)$")
+_DISTINCT_SITE = frozenset({"59", "XS"})
+
+
+def _same_site_only(rules: CodeRules, partner: str) -> bool:
+    """Every sentence excluding ``partner`` from ``rules.code`` limits it to the same site."""
+    quotes = [p.quote for p in provenance_naming(rules, "excluded", partner)]
+    return bool(quotes) and all(_SAME_SITE.search(q) for q in quotes)
+
+
+def _sites_apart(code: str, partner: str, lines: list[ClaimLine], apart: bool) -> str:
+    """Why the claim puts ``code`` and ``partner`` at different sites ("" when it does not):
+    different side or digit modifiers, a distinct-site modifier, or the question saying so."""
+    mods = {c: {m for line in lines if line.code == c for m in line.modifiers}
+            for c in (code, partner)}
+    sites = [{m for m in mods[c] if _SITE_MODIFIER.match(m)} for c in (code, partner)]
+    if sites[0] and sites[1] and not sites[0] & sites[1]:
+        return f"{code}-{'/'.join(sorted(sites[0]))}, {partner}-{'/'.join(sorted(sites[1]))}"
+    distinct = sorted((mods[code] | mods[partner]) & _DISTINCT_SITE)
+    if distinct:
+        return "modifier " + ", ".join(distinct)
+    return "as the question states" if apart else ""
+
+
 def _decide(
-    present: set[str], lines: list[ClaimLine], by_code: dict[str, CodeRules], on: date
+    present: set[str], lines: list[ClaimLine], by_code: dict[str, CodeRules], on: date,
+    apart: bool = False,
 ) -> tuple[str, list[FindingParams]]:
     marked = _distinct_marked(lines)
     excluded_hit, decided, found = _edit_findings(present, lines, by_code, on, marked)
@@ -261,6 +301,12 @@ def _decide(
                     FindingParams("info", "separate_modifier", code, partner, mods, cites)
                 )
         for partner in sorted((partners & set(rules.excluded_codes)) - bypassed):
+            where = _sites_apart(code, partner, lines, apart) if _same_site_only(
+                rules, partner) else ""
+            if where:
+                cites = _cite(rules, "excluded", partner)
+                found.append(FindingParams("info", "other_site", code, partner, where, cites))
+                continue
             excluded_hit = True
             found.append(
                 FindingParams(
@@ -400,11 +446,13 @@ def explain_claim(
     rules: list[CodeRules],
     audit: list[AuditFinding] | None = None,
     on: date | None = None,
+    apart: bool = False,
 ) -> tuple[str, list[FindingParams]]:
     """The status and the findings as parameters, in the order ``check_claim`` reports them;
-    ``on`` is the date of service (default today) that PTP edits are dated against."""
+    ``on`` is the date of service (default today) that PTP edits are dated against; ``apart``:
+    the codes are at different sites (an exclusion "for the same joint" then does not apply)."""
     present = {line.code for line in lines}
-    status, found = _decide(present, lines, _by_code(rules), on or date.today())
+    status, found = _decide(present, lines, _by_code(rules), on or date.today(), apart)
     found.extend(_audit_findings(present, audit or []))
     unique = {(f.severity, f.key, f.code, f.partner, f.detail): f for f in found}
     ordered = sorted(

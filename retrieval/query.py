@@ -44,6 +44,8 @@ class Question:
     signals: tuple[str, ...] = ()
     # Codes written as the ends of a range ("11042-11047"): a family named, not claim lines.
     ranged_codes: tuple[str, ...] = ()
+    # The question puts its codes at different sites ("for two different joints").
+    apart: bool = False
 
     @property
     def dense_text(self) -> str:
@@ -103,6 +105,14 @@ _LOOSE_MODIFIER = re.compile(
 )
 
 
+# "Different" as ten languages write it: of joints, lesions, wounds or sides.
+_APART = re.compile(
+    r"\b(?:different|diferentes?|distint[oa]s|différent(?:e|es|s)?|verschiedene\w*|"
+    r"unterschiedliche\w*|разн(?:ых|ые|ым|ыми)|khác\s+nhau|magkaiba\w*)\b|不同|다른|مختلف",
+    re.IGNORECASE,
+)
+
+
 def _claim_lines(text: str) -> list[str]:
     """The question's claim lines, one per code in the order written ("99931-59x2"): a code
     written twice is one line (its modifiers joined, its largest unit count kept), and a
@@ -153,6 +163,7 @@ def analyze_question(
         english_terms=tuple(expand_query(text, language)),
         signals=tuple(c for c in found if is_signal_concept(c)),
         ranged_codes=tuple(c.upper() for m in _RANGE.finditer(text) for c in m.groups()),
+        apart=bool(_APART.search(text)),
     )
 
 

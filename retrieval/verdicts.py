@@ -174,7 +174,7 @@ def verdict_answer(
         claim = parse_claim(lines)
     except ClaimError:
         return None
-    status, params = explain_claim(claim, list(view.rules), list(view.audit))
+    status, params = explain_claim(claim, list(view.rules), list(view.audit), apart=question.apart)
     verdict = verdict_from(claim, status, params)
     lang = question.language
     rules = {r.code: r for r in view.rules}

@@ -318,3 +318,36 @@ def test_a_code_stated_to_be_reported_with_another_is_allowed_beside_it() -> Non
     # Another partner is not covered by the statement; an exclusion still decides.
     assert check_claim(claim("99950", "99952"), rules).status == "unknown"
     assert check_claim(claim("99950", "99953"), rules).status == "not_allowed"
+
+
+SITE_TEXT = (
+    "# Joint injections\n\n+99976 each additional joint (List separately in addition to code "
+    "for primary procedure)\n\n(Use 99976 in conjunction with 99975)\n\n"
+    "(Do not report 99975 in conjunction with 99976 for the same joint)\n\n"
+    "Do not report 99977 with 99975 on the same day.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "apart", "status"),
+    [
+        (["99975", "99976"], False, "not_allowed"),
+        (["99975-RT", "99976-LT"], False, "allowed"),
+        (["99975-RT", "99976-RT"], False, "not_allowed"),
+        (["99975", "99976-XS"], False, "allowed"),
+        (["99975", "99976"], True, "allowed"),
+        # an exclusion for the same day is no site: sides apart change nothing
+        (["99975-RT", "99977-LT"], True, "not_allowed"),
+    ],
+)
+def test_an_exclusion_for_the_same_site_does_not_apply_to_sites_apart(
+    lines: list[str], apart: bool, status: str
+) -> None:
+    rules = merge_rules([build_rules(SITE_TEXT, "joints.md")])[0]
+    got, found = explain_claim(parse_claim(lines), rules, apart=apart)
+    assert got == status, found
+    waived = [f for f in found if f.key == "other_site"]
+    assert bool(waived) == (status == "allowed")
+    for f in waived:
+        assert [c.quote for c in f.citations] == [
+            "(Do not report 99975 in conjunction with 99976 for the same joint)"]

@@ -54,3 +54,20 @@ def test_a_payer_and_its_paying_make_a_coverage_question(question: str, coverage
 )
 def test_how_much_with_a_payment_word_asks_for_an_amount(question: str, amount: bool) -> None:
     assert ("price_amount" in analyze_question(question).concepts) is amount
+
+
+@pytest.mark.parametrize(
+    ("question", "apart"),
+    [
+        ("99975 and 99976 for two different joints?", True),
+        ("99975 und 99976 für zwei verschiedene Gelenke?", True),
+        ("¿99975 y 99976 en articulaciones diferentes?", True),
+        ("99975 và 99976 ở hai khớp khác nhau?", True),
+        ("99975和99976用于不同关节可以吗？", True),
+        ("서로 다른 관절에 99975와 99976?", True),
+        ("99975 и 99976 на разных суставах?", True),
+        ("99975 and 99976 on the same joint?", False),
+    ],
+)
+def test_a_question_putting_its_codes_at_different_sites(question: str, apart: bool) -> None:
+    assert analyze_question(question).apart is apart
