@@ -85,6 +85,11 @@ def select_evidence(
     ]
     if not usable:
         return []
+    if codes:
+        # A sentence naming only other codes, under no heading naming the question's code, is
+        # about those codes ("Code 99973 has a 090 global period" for 99982's): after the rest.
+        about = [e for e in usable if not _other_codes_only(e.sentence, codes)]
+        usable = about + [e for e in usable if e not in about]
     best = usable[0]
     if prefer is not None:
         best = next((e for e in usable[:prefer_pool] if prefer(e.sentence)), best)
@@ -110,6 +115,15 @@ def select_evidence(
         chosen = (must + rest)[: max(limit, len(must))]
         chosen.sort(key=lambda e: -e.score)
     return chosen
+
+
+def _other_codes_only(sentence: Sentence, codes: frozenset[str]) -> bool:
+    """The sentence (or, naming none, its passage) names codes, none of them ``codes``, and
+    no heading above it names one of ``codes``."""
+    written = set(codes_in(sentence.text)) or set(codes_in(sentence.chunk.text))
+    if not written or written & codes:
+        return False
+    return not set(codes_in(" ".join(heading_path(sentence.chunk)))) & codes
 
 
 def _lead(usable: list[Evidence], codes: frozenset[str], measures: frozenset[str]) -> Evidence:

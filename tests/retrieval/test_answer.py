@@ -1,0 +1,42 @@
+"""Evidence selection over hand-made search results: which sentence is quoted first."""
+
+from __future__ import annotations
+
+from knowledge.models import Chunk
+from retrieval.answer import select_evidence
+from retrieval.lexical import Sentence
+from retrieval.search import Evidence, SearchResult
+
+NEWS = "Code 61270 has a 090 global period. Both widget codes carry a 010 global period."
+PAGE = "Category: I | Global period: 000 | MUE: 1"
+
+
+def _evidence(chunk: Chunk, sentence: str, score: float) -> Evidence:
+    start = chunk.text.index(sentence)
+    return Evidence(Sentence(chunk, start, start + len(sentence)), score=score)
+
+
+def _result(section: str = "") -> SearchResult:
+    news = Chunk(chunk_id="n", doc_id="news", source="news.md", position=0, text=NEWS,
+                 start=0, end=len(NEWS), meta={"section": section} if section else {})
+    page = Chunk(chunk_id="p", doc_id="page", source="61260.html", position=0, text=PAGE,
+                 start=0, end=len(PAGE), meta={"section": "61260 Widget repair"})
+    return SearchResult(sentences=[
+        _evidence(news, "Code 61270 has a 090 global period.", 0.05),
+        _evidence(news, "Both widget codes carry a 010 global period.", 0.045),
+        _evidence(page, PAGE, 0.03),
+    ])
+
+
+def test_sentences_about_other_codes_only_come_after_the_rest() -> None:
+    # The first names 61270 only; the second names no code in a passage about 61270 only.
+    chosen = select_evidence(_result(), codes=frozenset({"61260"}))
+    assert chosen[0].sentence.text == PAGE
+    # Without a code in the question, the search's order stands.
+    plain = select_evidence(_result())
+    assert plain[0].sentence.text.startswith("Code 61270")
+
+
+def test_a_heading_naming_the_code_keeps_its_sentences_about_it() -> None:
+    chosen = select_evidence(_result(section="Notes on 61260"), codes=frozenset({"61260"}))
+    assert chosen[0].sentence.text.startswith("Code 61270")
