@@ -18,6 +18,15 @@ from knowledge.sentences import document_header, split_sentences
 __all__ = ["LexicalIndex", "Sentence", "tokenize"]
 
 _TITLE_WINDOW = 2000  # characters of a page searched for its title
+# A unit defining a term: "Significant relief: a reduction of at least 80 percent ...",
+# "- Session: all interventions on one date", '"Level" means one facet joint'.
+_DEFINES = re.compile(
+    r"^\s*(?:[-*\u2022]\s*)?[\"\u201c']?(?P<term>[^\W\d_][^:|\n\"\u201d]{1,48}?)[\"\u201d']?"
+    r"(?:\s*:\s+\S|\s+(?:means|is\s+defined\s+as|refers\s+to)\b)"
+)
+_DEFINED_WORDS = 5  # the longest term read as one
+# Quoted words of a question: "what counts as 'significant relief'".
+_QUOTED = re.compile(r"[\"'\u201c\u2018\u00ab\u300c]([^\"'\u201d\u2019\u00bb\u300d]{2,60})[\"'\u201d\u2019\u00bb\u300d]")
 _TITLE_MAX = 160
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Function words carry no evidence; kept short on purpose (materials are English).
@@ -93,6 +102,14 @@ class LexicalIndex:
                 context_codes[cid] = set(find_code_strings(heading))
             for code in context_codes[cid].union(named):
                 self._about.setdefault(code, set()).add(i)
+        # Units defining a term, by the term's words (a table row is no definition).
+        self._defined: dict[tuple[str, ...], list[int]] = {}
+        for i, s in enumerate(self.sentences):
+            m = _DEFINES.match(s.text)
+            if m is not None and " | " not in s.text:
+                term = tuple(phrase_words(m.group("term")))
+                if 0 < len(term) <= _DEFINED_WORDS:
+                    self._defined.setdefault(term, []).append(i)
         # A unit is found by its section too: "Preparation" finds the items under it.
         self._sent = _bm25([f"{s.text} {s.chunk.meta.get('section', '')}" for s in self.sentences])
         self._chunk = _bm25([c.text for c in self.chunks])
@@ -166,6 +183,19 @@ class LexicalIndex:
             for i in self._naming.get(code, []):
                 counts[i] = counts.get(i, 0) + 1
         return sorted(counts, key=lambda i: (-counts[i], i))
+
+    def defining(self, question: str) -> list[int]:
+        """Indexes of the units defining a term the question uses: a term of two or more
+        words written in it ("significant relief"), or a one-word term it quotes."""
+        words = phrase_words(question)
+        quoted = {w for q in _QUOTED.findall(question) for w in phrase_words(q)}
+        found: list[int] = []
+        for n in range(1, _DEFINED_WORDS + 1):
+            for i in range(len(words) - n + 1):
+                term = tuple(words[i : i + n])
+                if term in self._defined and (n > 1 or term[0] in quoted):
+                    found.extend(j for j in self._defined[term] if j not in found)
+        return found
 
     def sentence(self, index: int) -> Sentence:
         """The sentence at ``index`` (as ``naming`` gives it)."""

@@ -22,6 +22,7 @@ _CHUNKS = 20  # ranked chunks returned (answers list the top 5)
 _DENSE_WEIGHT = 1.5
 _BM25_WEIGHT = 0.75
 _CODE_WEIGHT = 1.0
+_DEFINED_WEIGHT = 1.0  # the unit defining a term the question uses
 _RULE_WEIGHT = 1.0  # the rule module located the sentence that states what is asked
 _OFF_FOCUS = 0.5  # a sentence from a page about another code
 _MENTION_ONLY = 0.75  # a sentence from a page that names the code but states no rule for it
@@ -166,6 +167,11 @@ class HybridSearcher:
                 ranked.append(s.key)
             # A nudge, not a verdict: a page names its own code in many sentences.
             sentence_lists.append((_CODE_WEIGHT, ranked))
+
+        if self.mode == "hybrid" and (defined := lex.defining(question.text)):
+            # "What counts as 'significant relief'?": the unit defining the term.
+            sentence_lists.append(
+                (_DEFINED_WEIGHT, [ev(lex.sentence(i)).sentence.key for i in defined[:_POOL]]))
 
         if hints.rule_sentences and self.mode == "hybrid":
             ranked = []

@@ -698,3 +698,17 @@ def test_a_figure_pinned_to_a_year_or_payer_the_materials_name_is_answered(
 ) -> None:
     answer = fee_assistant.ask(question)
     assert not answer.refused and any("$84.10" in c.quote for c in answer.citations), answer.answer
+
+
+def test_the_unit_defining_a_term_of_the_question_is_quoted(tmp_path: Path, fake_embedder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "policy.md").write_text(
+        "# Widget policy WP-9\n\n## Coverage\n\nA repeat widget session is covered when the "
+        "first gave marked relief of the widget pain for 26 weeks.\n\nMarked relief of widget "
+        "pain is scored by the member.\n\n## Definitions\n\nMarked relief: a drop of at least "
+        "70 percent in the score.\n"
+    )
+    for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
+        answer = assistant.ask("What counts as marked relief of widget pain in the policy?")
+        assert "70 percent" in answer.citations[0].quote, answer.answer

@@ -1,0 +1,59 @@
+"""The lexical index's units that define a term, over an ingested page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest import ingest_paths
+from knowledge.library import open_library
+from retrieval.lexical import LexicalIndex
+
+POLICY = """# Widget policy WP-9
+
+## Definitions
+
+Session: all widget work on one date of service.
+Marked relief: a drop of at least 70 percent in the widget score.
+"Widget level" means one widget and its two hinges.
+
+## Coverage
+
+Code | Limit
+--- | ---
+99931 | 2 per session
+
+A session with marked relief allows a second widget.
+"""
+
+
+@pytest.fixture
+def lexical(tmp_path: Path, fake_embedder) -> Iterator[LexicalIndex]:
+    (tmp_path / "policy.md").write_text(POLICY)
+    library = open_library(tmp_path / "store")
+    ingest_paths([tmp_path / "policy.md"], library, fake_embedder)
+    yield LexicalIndex(library.view())
+    library.close()
+
+
+def _defined(lexical: LexicalIndex, question: str) -> list[str]:
+    return [lexical.sentence(i).text.strip() for i in lexical.defining(question)]
+
+
+def test_a_term_of_several_words_finds_its_definition(lexical: LexicalIndex) -> None:
+    [got] = _defined(lexical, "What counts as marked relief for the widget?")
+    assert got.startswith("Marked relief: a drop of at least 70 percent")
+    [level] = _defined(lexical, "How is a widget level counted?")
+    assert level.startswith('"Widget level" means')
+
+
+def test_a_one_word_term_only_when_quoted(lexical: LexicalIndex) -> None:
+    assert _defined(lexical, "How many widgets per session?") == []
+    [got] = _defined(lexical, "What does 'session' mean in WP-9?")
+    assert got.startswith("Session: all widget work")
+
+
+def test_table_rows_and_running_text_define_nothing(lexical: LexicalIndex) -> None:
+    assert _defined(lexical, "a second widget allows 99931 code limit") == []
