@@ -34,6 +34,7 @@ import re
 from datetime import date
 from typing import NamedTuple
 
+from knowledge.codes import codes_in
 from knowledge.errors import ClaimError
 from knowledge.models import (
     AuditFinding,
@@ -78,6 +79,11 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "alone": ("add_on", "{code} is an add-on code and cannot be reported without a primary code"),
     "add_on": ("add_on", "{code} is an add-on code"),
     "separate": ("separate", "{partner} may be reported separately with {code}"),
+    "unless": (
+        "excluded",
+        "{partner} is listed as not to be reported with {code} unless {detail} is on the claim, "
+        "and it is",
+    ),
     "other_site": (
         "excluded",
         "{partner} is listed as not to be reported with {code} at the same site only; the claim "
@@ -265,6 +271,23 @@ def _same_site_only(rules: CodeRules, partner: str) -> bool:
     return bool(quotes) and all(_SAME_SITE.search(q) for q in quotes)
 
 
+_UNLESS = re.compile(r"\bunless\b", re.IGNORECASE)
+
+
+def _unless_codes(rules: CodeRules, partner: str) -> set[str]:
+    """The codes that lift the exclusion of ``partner`` ("99952 is not reported with 99950
+    unless 99951 is also reported"): named after "unless" in every sentence excluding it
+    (empty when one sentence names none)."""
+    lifted: set[str] = set()
+    for p in provenance_naming(rules, "excluded", partner):
+        m = _UNLESS.search(p.quote)
+        named = set(codes_in(p.quote[m.end():])) - {rules.code, partner} if m else set()
+        if not named:
+            return set()
+        lifted |= named
+    return lifted
+
+
 def _sites_apart(code: str, partner: str, lines: list[ClaimLine], apart: bool) -> str:
     """Why the claim puts ``code`` and ``partner`` at different sites ("" when it does not):
     different side or digit modifiers, a distinct-site modifier, or the question saying so."""
@@ -307,6 +330,16 @@ def _decide(
                 cites = _cite(rules, "excluded", partner)
                 found.append(FindingParams("info", "other_site", code, partner, where, cites))
                 continue
+            if lifted := _unless_codes(rules, partner):
+                if lifted & present:
+                    detail = ", ".join(sorted(lifted & present))
+                    cites = _cite(rules, "excluded", partner)
+                    found.append(FindingParams("info", "unless", code, partner, detail, cites))
+                    continue
+                if rules.add_on and lifted <= set(rules.primary_codes) and not (
+                    partners & set(rules.primary_codes)
+                ):
+                    continue  # lifted by a primary, none on the claim: its missing primary says so
             excluded_hit = True
             found.append(
                 FindingParams(

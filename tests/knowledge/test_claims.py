@@ -351,3 +351,26 @@ def test_an_exclusion_for_the_same_site_does_not_apply_to_sites_apart(
     for f in waived:
         assert [c.quote for c in f.citations] == [
             "(Do not report 99975 in conjunction with 99976 for the same joint)"]
+
+
+UNLESS_TEXT = (
+    "# Wire chapter\n\n+99952 each additional vessel (List separately in addition to code for "
+    "primary procedure)\n\n(Use 99952 in conjunction with 99951, 99953)\n\n"
+    "Code 99952 is not reported with 99950 unless 99951 is also reported on the same date.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "status", "key"),
+    [
+        (["99952", "99950"], "missing_primary", "missing_primary"),  # no primary: that is why
+        (["99952", "99950", "99951"], "allowed", "unless"),  # the code lifting it is there
+        (["99952", "99950", "99953"], "not_allowed", "excluded"),  # a primary, not the lifting one
+    ],
+)
+def test_an_exclusion_lifted_by_another_code(lines: list[str], status: str, key: str) -> None:
+    rules = merge_rules([build_rules(UNLESS_TEXT, "wire.md")])[0]
+    got, found = explain_claim(parse_claim(lines), rules)
+    assert got == status, found
+    assert key in {f.key for f in found}
+    assert ("excluded" in {f.key for f in found}) is (status == "not_allowed")
