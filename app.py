@@ -25,7 +25,7 @@ from knowledge.errors import AssistantError
 from knowledge.models import Answer, Chunk, Citation, Verdict
 from knowledge.settings import Settings
 from retrieval.language import LANGUAGES, RTL
-from retrieval.source_view import heading_path, table_row
+from retrieval.source_view import edit_row_number, heading_path, table_row
 from ui.library_page import library_page, library_summary
 from ui.performance_page import performance_page
 from ui.text import escape_md as _escape_md
@@ -186,6 +186,9 @@ def _citation(citation: Citation, chunks: Mapping[str, Chunk]) -> None:
     with st.expander(f"{label} · {_escape_md(_t('Show in context'))}"):
         if path := heading_path(chunks.get(citation.chunk_id)):
             st.caption(_escape_md(" › ".join(path)))
+        if (row := edit_row_number(citation.chunk_id)) is not None:
+            st.caption(_escape_md(_t("Row {row} of the edit table {source}", row=row,
+                                     source=citation.source)))
         if cells := table_row(citation.quote):
             st.markdown(_row_table(cells))
         st.markdown(_quote_in_context(citation, chunks))
@@ -328,7 +331,7 @@ def _chat_page() -> None:
     except AssistantError as exc:
         _show_error(str(exc))
         st.stop()
-    if view.empty:
+    if view.empty and not (view.edit_store is not None and view.edit_store.files()):
         st.info(_escape_md(_t("No materials yet. Upload files or load the sample material.")),
                 icon=":material/library_books:")
         if st.button(_t("Load sample material"), key="load_samples", type="primary"):

@@ -10,6 +10,9 @@ Figures:
   search, BM25/index warm-up and warm answer latency, peak memory (ru_maxrss);
 - the Library page's draw time with 500 synthetic documents in the registry
   (``eval.bench_library``; ``--library-only`` runs just that).
+- A national-size PTP edit file (1.5 million rows, synthetic): stored, stored again, replaced
+  by the next quarter's file, claims checked against it (``eval.bench_edits``;
+  ``--edits-only`` runs just that).
 
 Scale corpora are built by ``eval.synthetic`` from an embedded pool of synthetic sentences
 (see its docstring); query vectors are real query embeddings. Figures go to stdout and
@@ -21,6 +24,7 @@ Usage::
     python -m eval.bench --quick          # sizes 1000,10000, smaller pool
     python -m eval.bench --quick --materials ../shared/corpus/docs   # ingest another folder
     python -m eval.bench --library-only   # the Library page with 500 documents
+    python -m eval.bench --edits-only     # a 1.5-million-row PTP file
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.bench_edits import bench_edits
 from eval.bench_library import bench_library_page
 from eval.gold import default_gold_files, load_gold
 from eval.metrics import percentile
@@ -281,7 +286,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--library-docs", type=int, default=500,
                    help="synthetic documents for the Library page figure (500)")
     p.add_argument("--library-only", action="store_true", help="only the Library page figure")
+    p.add_argument("--edit-rows", type=int, default=1_500_000,
+                   help="rows of the synthetic national PTP file (1500000)")
+    p.add_argument("--edits-only", action="store_true", help="only the edit-file figures")
     args = p.parse_args(argv)
+    if args.edits_only:
+        from knowledge.wiring import embedder_from_settings
+
+        with tempfile.TemporaryDirectory(prefix="cptcite-bench-") as tmp:
+            edits = bench_edits(Path(tmp), embedder_from_settings(Settings()), args.edit_rows)
+        print(f"edit_file: {json.dumps(edits)}")
+        return 0
     if args.library_only:
         with tempfile.TemporaryDirectory(prefix="cptcite-bench-") as tmp:
             page = bench_library_page(Path(tmp) / "store", args.library_docs)
@@ -325,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         show("cold_start", bench_cold_start(root / "materials" / "store", gold[0]))
         show("library_page", bench_library_page(root / "library" / "store", args.library_docs))
+        show("edit_file", bench_edits(root / "edits", embedder, args.edit_rows))
         pool = synthetic_sentences(pool_size, rng)
         pool_out, pool_ms = _timed_ms(embedder.embed_documents, pool)
         pool_vecs = np.asarray(pool_out, dtype=np.float32)

@@ -63,12 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "list":
             return _list(library, args.json)
         if command == "remove":
+            from ingest.pipeline import doc_id_for
+
             with library.writing():
-                doc = library.remove(args.source)
+                if library.edits.remove(args.source):  # a national edit file
+                    source, doc_id = args.source, doc_id_for(args.source)
+                else:
+                    doc = library.remove(args.source)
+                    source, doc_id = doc.source, doc.doc_id
             if args.json:
-                print(json.dumps({"removed": doc.source, "doc_id": doc.doc_id}))
+                print(json.dumps({"removed": source, "doc_id": doc_id}))
             else:
-                print(f"removed {doc.source}")
+                print(f"removed {source}")
             return 0
         return _ingest(args.paths, library, settings, args.json)
     except AssistantError as exc:
@@ -77,12 +83,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _list(library: Library, as_json: bool) -> int:
+    from ingest.pipeline import doc_id_for
+
     docs = library.registry.documents()
     counts = library.registry.chunk_counts()
     rows = [
         {"source": d.source, "doc_id": d.doc_id, "version": d.version, "chunks": counts.get(d.doc_id, 0),
          "content_hash": d.content_hash, "media_type": d.media_type, "title": d.title}
         for d in docs
+    ] + [
+        {"source": f.source, "doc_id": doc_id_for(f.source), "version": 1, "chunks": 0,
+         "content_hash": f.content_hash, "media_type": "text/tab-separated-values",
+         "title": f.kind, "edit_rows": f.rows}
+        for f in library.edits.files()
     ]
     if as_json:
         print(json.dumps({"documents": rows}, ensure_ascii=False))
@@ -90,7 +103,8 @@ def _list(library: Library, as_json: bool) -> int:
         print("the library is empty; add files with `python -m ingest PATH`")
     else:
         for r in rows:
-            print(f"{r['source']}\tv{r['version']}\t{r['chunks']} chunks\t{r['doc_id']}")
+            size = f"{r['edit_rows']:,} edit rows" if "edit_rows" in r else f"{r['chunks']} chunks"
+            print(f"{r['source']}\tv{r['version']}\t{size}\t{r['doc_id']}")
     return 0
 
 
@@ -114,7 +128,8 @@ def _ingest(paths: list[Path], library: Library, settings: Settings, as_json: bo
         print(report.model_dump_json())
     else:
         for d in report.documents:
-            tail = f": {d.error}" if d.error else f" ({d.chunks} chunks)"
+            tail = f": {d.error}" if d.error else (
+                f" ({d.edit_rows:,} edit rows)" if d.edit_rows else f" ({d.chunks} chunks)")
             print(f"{d.status:9} {d.source}{tail}")
         print(f"{report.chunks_total} chunks in {len(report.documents)} files")
     return 1 if report.rejected else 0

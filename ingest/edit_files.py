@@ -1,6 +1,6 @@
 """Claim-edit tables in the CMS layouts, as users download them: procedure-to-procedure (PTP)
 edits, medically unlikely edits (MUE) and add-on code edits, as comma- or tab-separated text
-or an Excel workbook (its first sheet; openpyxl).
+or an Excel workbook (its first sheet; python-calamine).
 
 The layout is found from the header row (the notes CMS puts above the table are kept as
 paragraphs): a PTP table names "Column 1", "Column 2" and a modifier indicator; an MUE table a
@@ -20,7 +20,9 @@ from datetime import date, datetime
 from ingest.structure import Block
 from knowledge.rule_edits import EDIT_LAYOUTS
 
-__all__ = ["EditFileError", "edit_file_blocks", "edit_file_kind", "rows_blocks", "xlsx_rows"]
+__all__ = [
+    "EditFileError", "cell_text", "edit_file_blocks", "edit_file_kind", "rows_blocks", "xlsx_rows",
+]
 
 _HEADER_SCAN = 40  # rows read for the header row
 
@@ -60,20 +62,17 @@ def edit_file_blocks(text: str, name: str, *, tab: bool) -> tuple[str, list[Bloc
 def xlsx_rows(raw: bytes) -> list[list[str]]:
     """The cells of an XLSX workbook's first sheet as text (dates as YYYY-MM-DD, whole
     numbers without a decimal point). Raises EditFileError when it cannot be read."""
-    import openpyxl
+    from python_calamine import CalamineWorkbook
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(raw)).get_sheet_by_index(0)
+        return [[cell_text(v) for v in row] for row in sheet.iter_rows()]
+    except Exception as exc:  # calamine raises its own kinds for a bad file
         raise EditFileError("not a readable Excel workbook (.xlsx)") from exc
-    try:
-        sheet = book.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A workbook cell as text: dates as YYYY-MM-DD, whole numbers without a decimal point."""
     if value is None:
         return ""
     if isinstance(value, datetime):

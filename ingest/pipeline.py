@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunking import chunk_document
+from ingest.edit_files import EditFileError
+from ingest.edit_store_ingest import EDIT_SUFFIXES, edit_table_stream, large_enough
 from ingest.loaders import load_file, walk_paths
 from knowledge.embedder import Embedder
 from knowledge.errors import IngestError
@@ -61,6 +63,10 @@ class IngestOptions:
     chunk_size: int = 700
     chunk_overlap: int = 0
     batch_size: int = 16
+    # A claim-edit table with more rows than this goes to the edit store (not embedded); such
+    # a file may be up to ``max_edit_bytes``.
+    edit_store_rows: int = 5000
+    max_edit_bytes: int = 1024 * 1024 * 1024
 
 
 def doc_id_for(source: str) -> str:
@@ -108,7 +114,7 @@ def ingest_file(
 
     Returns an IngestResult whose status is added, unchanged, replaced or rejected.
     """
-    ready = _prepare(path, library, options, source)
+    ready = _prepare(path, library, options, source, progress)
     if isinstance(ready, IngestResult):
         return ready
     vectors = _embed(ready.todo, embedder, options.batch_size, progress)
@@ -116,7 +122,8 @@ def ingest_file(
 
 
 def _prepare(
-    path: Path, library: Library, options: IngestOptions, source: str | None
+    path: Path, library: Library, options: IngestOptions, source: str | None,
+    progress: Progress | None = None,
 ) -> _Prepared | IngestResult:
     """Read, clean, chunk and extract rules; an IngestResult when there is nothing to embed
     (the file is rejected, or unchanged since it was stored)."""
@@ -125,6 +132,9 @@ def _prepare(
     if not source:
         return IngestResult(source=str(path), doc_id=doc_id, status="rejected",
                             error="the file has no usable name")
+    stored = _to_edit_store(path, source, doc_id, library, options, progress)
+    if stored is not None:
+        return stored
     try:
         if not path.is_file():
             raise IngestError(path, "no such file")
@@ -152,6 +162,35 @@ def _prepare(
     have = library.vectors.ids(doc_id) if old else set()
     todo = [r for r in records if r.id not in have]
     return _Prepared(doc, chunks, rules, records, todo, replaces=old is not None)
+
+
+def _to_edit_store(
+    path: Path, source: str, doc_id: str, library: Library, options: IngestOptions,
+    progress: Progress | None,
+) -> IngestResult | None:
+    """A claim-edit table too large to embed, stored in the edit store; None for any other
+    file (and for a small edit table: it is material like any other)."""
+    if path.suffix.lower() not in EDIT_SUFFIXES or not path.is_file():
+        return None
+    if path.stat().st_size > options.max_edit_bytes:
+        return None  # the loader rejects it with the size
+    try:
+        found = edit_table_stream(path)
+    except EditFileError:
+        return None  # the loader says why
+    if found is None:
+        return None
+    kind, header, body = found
+    big, body = large_enough(body, options.edit_store_rows)
+    if not big:
+        return None
+
+    def stored(rows: int) -> None:
+        if progress:
+            progress(f"{source}: {rows:,} edit rows stored", rows, 0)
+
+    status, rows = library.edits.load(source, _sha256(path), kind, header, body, stored)
+    return IngestResult(source=source, doc_id=doc_id, status=status, edit_rows=rows)
 
 
 def _commit(
@@ -200,7 +239,7 @@ def ingest_paths(
         for i, f in enumerate(files):
             if progress:
                 progress(f"reading {f.name}", i, len(files))
-            order.append(_prepare(f, library, options, None))
+            order.append(_prepare(f, library, options, None, progress))
         ready = [r for r in order if isinstance(r, _Prepared)]
         # Every new text of every file in one stream: sorted by length, so batches are full and
         # pad little, whatever the sizes of the files.
@@ -227,7 +266,8 @@ def ingest_bytes(
 ) -> IngestResult:
     """Ingest an upload (name and bytes), e.g. from the app's file uploader."""
     source = _source_name(name)
-    if len(data) > options.max_bytes:
+    edit_table = Path(source).suffix.lower() in EDIT_SUFFIXES
+    if len(data) > (options.max_edit_bytes if edit_table else options.max_bytes):
         return IngestResult(
             source=source or name, doc_id=doc_id_for(source or name), status="rejected",
             error=f"file is {len(data) / 1048576:.1f} MB, over the "

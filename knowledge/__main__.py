@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from knowledge.audit import audit_materials
 from knowledge.claims import check_claim, parse_claim
+from knowledge.edit_store import EditStore
 from knowledge.errors import AssistantError, ClaimError
 from knowledge.models import AuditFinding, CodeRules, DocumentRules, Verdict
 from knowledge.rule_merge import merge_rules
@@ -149,6 +150,10 @@ def main(argv: Sequence[str] | None = None, load_docs: LoadDocs = load_from_regi
         )
         print(f"python -m knowledge: error: bad setting: {problems}", file=sys.stderr)
         return 2
+    if args.command == "check":
+        # The national edit files' rows for the claim's codes (``knowledge.edit_store``).
+        edits, _ = EditStore(Path(store)).document_rules(line.code for line in lines)
+        docs = [*docs, *edits]
     rules, _ = merge_rules(docs)
     payload: object
     if args.command == "rules":

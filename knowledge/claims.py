@@ -81,13 +81,13 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "separate": ("separate", "{partner} may be reported separately with {code}"),
     "unless": (
         "excluded",
-        "{partner} is listed as not to be reported with {code} unless {detail} is on the claim, "
-        "and it is",
+        ("{partner} is listed as not to be reported with {code} unless {detail} is on the "
+         "claim, and it is"),
     ),
     "other_site": (
         "excluded",
-        "{partner} is listed as not to be reported with {code} at the same site only; the claim "
-        "puts them at different sites ({detail})",
+        ("{partner} is listed as not to be reported with {code} at the same site only; the "
+         "claim puts them at different sites ({detail})"),
     ),
     "reported_with": ("primary", "the materials say {code} is reported with {partner}"),
     "stand_alone": ("stand_alone", "{code} is a stand-alone code and may be reported on its own"),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.edit_store import EditStore
 from knowledge.errors import ConfigError
 from knowledge.models import (
     AuditFinding,
@@ -54,6 +55,8 @@ class LibraryView:
     rules: tuple[CodeRules, ...] = ()
     audit: tuple[AuditFinding, ...] = ()
     by_doc: Mapping[str, tuple[Chunk, ...]] = field(default_factory=dict)
+    # National edit files kept apart (read live: a claim's rows are looked up when checked).
+    edit_store: EditStore | None = None
 
     @property
     def empty(self) -> bool:
@@ -86,6 +89,7 @@ class Library:
     ) -> None:
         self.store_dir = Path(store_dir)
         self.registry = DocumentRegistry(self.store_dir)
+        self.edits = EditStore(self.store_dir)
         self.vectors = ChromaChunkStore(
             path=None if chroma_host else self.store_dir / "chroma",
             host=chroma_host,
@@ -124,6 +128,7 @@ class Library:
             rules=tuple(merged),
             audit=tuple(audit_materials(list(doc_rules))),
             by_doc={k: tuple(v) for k, v in by_doc.items()},
+            edit_store=self.edits,
         )
 
     def dense_search(self, vector: np.ndarray, k: int, view: LibraryView) -> list[Hit]:
@@ -232,8 +237,9 @@ class Library:
         return len(orphans), broken
 
     def close(self) -> None:
-        """Close the registry and the Chroma client."""
+        """Close the registry, the edit store and the Chroma client."""
         self.vectors.close()
+        self.edits.close()
         self.registry.close()
 
 

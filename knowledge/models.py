@@ -205,6 +205,8 @@ class IngestResult(_Frozen):
     status: Literal["added", "unchanged", "replaced", "rejected"]
     chunks: int = 0
     error: str | None = None
+    # A claim-edit table kept in the edit store (not embedded): its rows stored.
+    edit_rows: int = 0
 
 
 class IngestReport(_Frozen):

@@ -24,14 +24,14 @@ Nothing here knows a code or a table of any payer: every edit comes from the tex
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from knowledge.codes import CODE_PATTERN, find_codes
 from knowledge.rule_phrases import SentenceRule
 from knowledge.table_rows import table_row
 
-__all__ = ["EDIT_LAYOUTS", "iso_date", "read_edits"]
+__all__ = ["EDIT_LAYOUTS", "iso_date", "key_columns", "read_edits"]
 
 _I = re.IGNORECASE
 _CODE_AT_START = re.compile(rf"^\W{{0,2}}({CODE_PATTERN})(?![0-9A-Za-z])")
@@ -122,6 +122,24 @@ EDIT_LAYOUTS: tuple[tuple[str, tuple[Callable[[str], bool], ...]], ...] = (
     ("add-on code edits", (_ADD_ON_CELL.search, _PRIMARY_CELL.search)),
     ("MUE edits", (_CODE_HEADER.search, _is_limit_header)),
 )
+
+
+def key_columns(kind: str, header: Sequence[str]) -> tuple[int, ...] | None:
+    """The columns a layout's rows are looked up by, or None when the header lacks one: a PTP
+    table's column 1 and column 2, an add-on code table's add-on and primary code, an MUE
+    table's code."""
+    def first(has: Callable[[str], object]) -> int | None:
+        return next((i for i, h in enumerate(header) if h.strip() and has(h.strip())), None)
+
+    if kind == "PTP edits":
+        cols = (first(_COLUMN_1.search), first(_COLUMN_2.search))
+    elif kind == "add-on code edits":
+        cols = (first(_ADD_ON_CELL.search), first(_PRIMARY_CELL.search))
+    elif kind == "MUE edits":
+        cols = (first(lambda h: _CODE_HEADER.search(h) and not _is_limit_header(h)),)
+    else:
+        return None
+    return None if None in cols else tuple(c for c in cols if c is not None)
 
 
 def _code_of(value: str) -> str | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from knowledge.library import LibraryView
-from knowledge.models import Citation
+from knowledge.models import Chunk, Citation
 
 __all__ = ["CitationList", "quote_block"]
 
@@ -21,13 +22,21 @@ class CitationList:
         self._view = view
         self._items: list[Citation] = []
         self._index: dict[tuple[str, int, int], int] = {}
+        self._extra: dict[str, Chunk] = {}
+
+    def admit(self, chunks: Mapping[str, Chunk]) -> None:
+        """Passages outside the view that may be cited too (rows of the edit store)."""
+        self._extra.update(chunks)
+
+    def _chunk(self, chunk_id: str) -> Chunk | None:
+        return self._view.chunks.get(chunk_id) or self._extra.get(chunk_id)
 
     def add(self, chunk_id: str, start: int, end: int) -> int | None:
         """Cite ``chunk.text[start:end]``; returns its number, or None when it does not verify."""
         key = (chunk_id, start, end)
         if key in self._index:
             return self._index[key]
-        chunk = self._view.chunks.get(chunk_id)
+        chunk = self._chunk(chunk_id)
         if chunk is None or not (0 <= start < end <= len(chunk.text)):
             return None
         quote = chunk.text[start:end]
@@ -42,7 +51,7 @@ class CitationList:
 
     def add_quote(self, chunk_id: str, quote: str, start: int = 0, end: int = 0) -> int | None:
         """Cite ``quote`` of a chunk: at ``start:end`` when it is there, else where it occurs."""
-        chunk = self._view.chunks.get(chunk_id)
+        chunk = self._chunk(chunk_id)
         if chunk is None or not quote:
             return None
         if chunk.text[start:end] != quote:

@@ -68,6 +68,7 @@ def refusal_reason(
     rules: Sequence[CodeRules] = (),
     names: frozenset[str] = frozenset(),
     codes_off_named: frozenset[str] = frozenset(),
+    edit_tables: bool = False,
 ) -> tuple[str, dict[str, str]] | None:
     """A refusal message key and its parameters, or None when the materials cover it.
 
@@ -83,8 +84,11 @@ def refusal_reason(
     pairing rules of a code the materials only name in passing ("is 99940 an add-on code?"
     when 99940 appears only in a see-also note), and one about a modifier the materials never
     give for the code ("is -80 accepted on 99945?").
+
+    ``edit_tables``: national edit files are stored (``knowledge.edit_store``): a claim is
+    checked against them even when no other material is.
     """
-    if not lexical.chunks:
+    if not lexical.chunks and not (is_claim and edit_tables):
         return "No materials have been uploaded yet.", {}
     unknown = [c for c in question.codes if c not in known_codes]
     # A code the materials never name but one slip away from one they do (99913 for 99931)

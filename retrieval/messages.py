@@ -79,6 +79,7 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "Source: {source}",
     "Quote",
     "Show in context",
+    "Row {row} of the edit table {source}",
     "Retrieved passages",
     "Score",
     # chat UI

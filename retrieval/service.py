@@ -142,6 +142,8 @@ class Assistant:
             q, result, self.searcher.lexical(view), known_codes=self._known_codes(view),
             is_claim=lines is not None, thresholds=self.thresholds, focus_docs=focus,
             rules=view.rules, names=hints.names, codes_off_named=hints.codes_off_named,
+            edit_tables=lines is not None and view.edit_store is not None
+            and bool(view.edit_store.files()),
         )
         if reason is None and lines is not None:
             made = verdict_answer(q, lines, view, cites)

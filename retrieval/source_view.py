@@ -8,10 +8,11 @@ A table row is stored as one line of cells joined by `` | ``, each cell written
 
 from __future__ import annotations
 
+from knowledge.edit_store import edit_row_number
 from knowledge.models import SECTION_SEPARATOR, Chunk
 from knowledge.table_rows import table_row
 
-__all__ = ["heading_path", "table_row"]
+__all__ = ["edit_row_number", "heading_path", "table_row"]
 
 
 def heading_path(chunk: Chunk | None) -> list[str]:

@@ -15,7 +15,8 @@ from knowledge.claims import (
 )
 from knowledge.errors import ClaimError
 from knowledge.library import LibraryView
-from knowledge.models import AuditFinding, CodeRules, Provenance, Verdict
+from knowledge.models import AuditFinding, Chunk, CodeRules, DocumentRules, Provenance, Verdict
+from knowledge.rule_merge import merge_rules
 from retrieval.citing import CitationList, quote_block
 from retrieval.glossary import is_scope_concept
 from retrieval.hints import names_other_work
@@ -90,8 +91,8 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
         lines = [ln for ln in question.claim_lines if ln[:5].upper() not in absent]
         return lines or list(question.claim_lines)
     if len(question.codes) == 1:
-        rules = {r.code: r for r in view.rules}
         code = question.codes[0]
+        rules = {r.code: r for r in claim_rules(view, {code})[0]}
         if code in rules and rules[code].unit_limit is not None and _has_units(question):
             return list(question.claim_lines)  # "99951x4 on one date?": its unit limit decides
         if (
@@ -163,7 +164,27 @@ def _written_as_claim_line(question: Question) -> bool:
 
 def check(lines: list[str], view: LibraryView) -> Verdict:
     """The rule module's verdict on the claim lines (raises ClaimError when malformed)."""
-    return check_claim(parse_claim(lines), list(view.rules), list(view.audit))
+    claim = parse_claim(lines)
+    rules, audit, _ = claim_rules(view, {line.code for line in claim})
+    return check_claim(claim, rules, audit)
+
+
+def claim_rules(
+    view: LibraryView, codes: set[str]
+) -> tuple[list[CodeRules], list[AuditFinding], dict[str, Chunk]]:
+    """The rules a claim of ``codes`` is checked against: the library's, with what the edit
+    store's rows for these codes state merged in (their disagreements added to the audit),
+    and those rows as passages to cite."""
+    store = view.edit_store
+    docs, rows = store.document_rules(codes) if store is not None else ([], {})
+    if not docs:
+        return list(view.rules), list(view.audit), {}
+    mine = DocumentRules(doc_id="library", source="library",
+                         rules=[r for r in view.rules if r.code in codes])
+    merged, conflicts = merge_rules([mine, *docs])
+    done = {r.code for r in merged}
+    return ([r for r in view.rules if r.code not in done] + merged,
+            list(view.audit) + conflicts, rows)
 
 
 def verdict_answer(
@@ -174,10 +195,12 @@ def verdict_answer(
         claim = parse_claim(lines)
     except ClaimError:
         return None
-    status, params = explain_claim(claim, list(view.rules), list(view.audit), apart=question.apart)
+    checked, audit, rows = claim_rules(view, {line.code for line in claim})
+    cites.admit(rows)
+    status, params = explain_claim(claim, checked, audit, apart=question.apart)
     verdict = verdict_from(claim, status, params)
     lang = question.language
-    rules = {r.code: r for r in view.rules}
+    rules = {r.code: r for r in checked}
     codes = [c for c in dict.fromkeys(line[:5] for line in lines)]
     addons = [c for c in codes if c in rules and rules[c].add_on]
     addon = addons[0] if addons else codes[0]

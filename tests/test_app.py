@@ -618,3 +618,31 @@ def test_a_bad_gold_file_shows_a_reason_per_line_and_runs_nothing(
     assert all("\n" not in e for e in errors)
     assert "perf_run" not in [b.key for b in at.button]
     assert library.registry.eval_runs() == []
+
+
+class _EditRowAssistant(FakeAssistant):
+    """A claim decided by a row of a national edit file (kept in the edit store)."""
+
+    QUOTE = ("Column 1: 99950 | Column 2: 99961 | Effective Date: 20190101 | "
+             "Modifier 0=not allowed 1=allowed 9=not applicable: 0")
+
+    def check(self, claim: str | list[str]) -> Verdict:
+        self.checked.append(claim)
+        cite = Citation(n=1, source="ptp-v263r0-f1.txt", chunk_id="edits:1:36",
+                        quote=self.QUOTE, start=0, end=len(self.QUOTE))
+        return Verdict(status="not_allowed", codes=["99950", "99961"], findings=[
+            Finding(severity="error", code="99950", rule="pair_edit",
+                    message="a PTP edit never pays 99961 with 99950 (modifier indicator 0)",
+                    citations=[cite])])
+
+
+def test_claim_checker_names_the_edit_table_and_row_that_decided() -> None:
+    at = _app(_EditRowAssistant(_view()))
+    at.text_input(key="claim_text").set_value("99950 99961")
+    next(b for b in at.button if b.key.startswith("FormSubmitter:claim_form")).click().run()
+    assert not at.exception, at.exception
+    [exp] = at.tabs[1].expander
+    assert "ptp\\-v263r0\\-f1.txt" in exp.label or "ptp-v263r0-f1.txt" in _unescape(exp.label)
+    captions = [_unescape(c.value) for c in exp.caption]
+    assert "Row 36 of the edit table ptp-v263r0-f1.txt" in captions, captions
+    assert any("Column 2" in m.value and "99961" in m.value for m in exp.markdown)  # as a table

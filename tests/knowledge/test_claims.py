@@ -313,8 +313,8 @@ def test_a_code_stated_to_be_reported_with_another_is_allowed_beside_it() -> Non
     [found] = [f for f in verdict.findings if f.rule == "primary"]
     assert found.message == "the materials say 99950 is reported with 99951"
     assert [c.quote for c in found.citations] == [
-        "99950 may be reported with 99951 at the same session when a second widget is "
-        "separately indicated."]
+        ("99950 may be reported with 99951 at the same session when a second widget is "
+         "separately indicated.")]
     # Another partner is not covered by the statement; an exclusion still decides.
     assert check_claim(claim("99950", "99952"), rules).status == "unknown"
     assert check_claim(claim("99950", "99953"), rules).status == "not_allowed"
