@@ -15,6 +15,7 @@ from knowledge.settings import Settings
 from retrieval.answer import fact_answer, supporting_quote
 from retrieval.citing import CitationList
 from retrieval.coverage import DEFAULT_THRESHOLDS, Thresholds, refusal_reason
+from retrieval.edit_rows import edit_rows_answer
 from retrieval.hints import search_hints
 from retrieval.messages import message
 from retrieval.query import Question, analyze_question
@@ -138,6 +139,11 @@ class Assistant:
         focus, about = hints.focus_docs, hints.subject_docs
         cites = CitationList(view)
         lines = claim_lines_of(q, view)
+        if lines is None and (text := edit_rows_answer(q, view, cites)) is not None:
+            # "How many units of 99951 per day?" with CMS's MUE file stored: its row.
+            return Answer(question=q.text, language=q.language, refused=False, answer=text,
+                          citations=cites.items,
+                          retrieved=_retrieved(result, view, self.top_k, cites.items))
         reason = refusal_reason(
             q, result, self.searcher.lexical(view), known_codes=self._known_codes(view),
             is_claim=lines is not None, thresholds=self.thresholds, focus_docs=focus,

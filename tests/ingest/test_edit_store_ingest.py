@@ -110,3 +110,43 @@ def test_a_large_tab_text_file_and_an_xlsx_go_to_the_store(
         assert _status(lib, "99003", "99505") == "not_allowed"
     finally:
         lib.close()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many units of 99951 can be billed per day?",
+        "¿Cuántas unidades de 99951 por día?",
+        "99951 每天最多几个单位？",
+        "Сколько единиц 99951 в день можно указать?",
+        "كم عدد الوحدات المسموح بها للرمز 99951 في اليوم؟",
+        "99951 mỗi ngày được bao nhiêu đơn vị?",
+        "Combien d'unités de 99951 par jour ?",
+        "Wie viele Einheiten von 99951 pro Tag?",
+        "99951은 하루에 몇 단위까지 청구할 수 있나요?",
+        "Ilang units ng 99951 bawat araw?",
+    ],
+)
+def test_a_unit_limit_question_is_answered_from_the_stored_mue_row(
+    library: Library, fake_embedder: object, question: str
+) -> None:
+    assistant = Assistant(library, fake_embedder, thresholds=Thresholds(0.05, 0.5, 2))  # type: ignore[arg-type]
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.answer
+    [cite] = answer.citations
+    assert cite.source == "mue-practitioner.csv" and cite.chunk_id.startswith("edits:")
+    assert cite.quote.startswith("HCPCS/CPT Code: 99951 | Practitioner Services MUE Values: 3")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Is there an NCCI edit between 99950 and 99961?", "¿Hay una edición NCCI entre 99950 y 99961?",
+     "99950 和 99961 之间有 NCCI 编辑吗？", "Gibt es eine NCCI-Edit zwischen 99950 und 99961?"],
+)
+def test_an_edit_between_two_codes_is_answered_from_the_stored_ptp_row(
+    library: Library, fake_embedder: object, question: str
+) -> None:
+    assistant = Assistant(library, fake_embedder, thresholds=Thresholds(0.05, 0.5, 2))  # type: ignore[arg-type]
+    answer = assistant.ask(question)
+    assert answer.verdict is not None and answer.verdict.status == "not_allowed", answer.answer
+    assert any(c.quote.startswith("Column 1: 99950 | Column 2: 99961") for c in answer.citations)
