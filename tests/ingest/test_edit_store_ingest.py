@@ -150,3 +150,20 @@ def test_an_edit_between_two_codes_is_answered_from_the_stored_ptp_row(
     answer = assistant.ask(question)
     assert answer.verdict is not None and answer.verdict.status == "not_allowed", answer.answer
     assert any(c.quote.startswith("Column 1: 99950 | Column 2: 99961") for c in answer.citations)
+
+
+def test_prose_and_a_stored_table_that_disagree_are_both_shown(
+    tmp_path: Path, library: Library, fake_embedder: object
+) -> None:
+    (tmp_path / "note.md").write_text("# 99951 note\n\nThe MUE for 99951 is 2 units per date of "
+                                      "service.\n")
+    ingest_paths([tmp_path / "note.md"], library, fake_embedder)  # type: ignore[arg-type]
+    lines = parse_claim(["99950", "99951x3"])
+    rules, audit, _ = claim_rules(library.view(), {"99950", "99951"})
+    verdict = check_claim(lines, rules, audit, on=date(2025, 8, 1))
+    assert verdict.status == "not_allowed"  # the lower limit decides
+    [warning] = [f for f in verdict.findings if f.rule == "audit"]
+    quotes = {c.quote for c in warning.citations}
+    assert "The MUE for 99951 is 2 units per date of service." in quotes
+    assert any(q.startswith("HCPCS/CPT Code: 99951 | Practitioner Services MUE Values: 3")
+               for q in quotes)
