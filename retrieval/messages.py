@@ -80,6 +80,10 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "Quote",
     "Show in context",
     "Row {row} of the edit table {source}",
+    "National edit files",
+    "Rows",
+    "{rows} edit rows",
+    "Kept apart from search: claims are checked against their rows.",
     "Retrieved passages",
     "Score",
     # chat UI

@@ -646,3 +646,19 @@ def test_claim_checker_names_the_edit_table_and_row_that_decided() -> None:
     captions = [_unescape(c.value) for c in exp.caption]
     assert "Row 36 of the edit table ptp-v263r0-f1.txt" in captions, captions
     assert any("Column 2" in m.value and "99961" in m.value for m in exp.markdown)  # as a table
+
+
+def test_library_lists_national_edit_files(
+    library: Library, fake_embedder: Any, tmp_path: Path
+) -> None:
+    from ingest.pipeline import IngestOptions, ingest_paths
+
+    edits = Path(__file__).resolve().parent / "data" / "edits"
+    ingest_paths([edits / "ptp-practitioner.tsv"], library, fake_embedder,
+                 IngestOptions(edit_store_rows=1))
+    at = _to_library(_app(FakeAssistant(library=library, embedder=fake_embedder)))
+    assert "National edit files" in [s.value for s in at.subheader], [s.value for s in at.subheader]
+    frame = at.dataframe[0].value
+    [stored] = library.edits.files()
+    assert list(frame.iloc[0][:3]) == ["ptp-practitioner.tsv", "PTP edits", stored.rows]
+    assert stored.rows > 0

@@ -61,7 +61,22 @@ def result_line(result: IngestResult) -> str:
     line = f"{icon} {escape_md(result.source)}: **{escape_md(t(result.status))}**"
     if result.error:
         line += f" · {escape_md(one_line(result.error))}"
+    elif result.edit_rows:
+        line += f" · {escape_md(t('{rows} edit rows', rows=f'{result.edit_rows:,}'))}"
     return line
+
+
+def _edit_files(view: LibraryView) -> None:
+    """The national edit files kept in the edit store (not embedded, not in the table)."""
+    files = view.edit_store.files() if view.edit_store is not None else []
+    if not files:
+        return
+    st.subheader(t("National edit files"))
+    st.caption(escape_md(t("Kept apart from search: claims are checked against their rows.")))
+    st.dataframe({t("Name"): [f.source for f in files], t("Type"): [f.kind for f in files],
+                  t("Rows"): [f.rows for f in files],
+                  t("Updated"): [f.loaded_at.replace("T", " ")[:16] for f in files]},
+                 hide_index=True, width="stretch", key="lib_edit_files")
 
 
 def _ingest_uploads(assistant: Assistant, files: list[Any], options: IngestOptions) -> None:
@@ -220,6 +235,7 @@ def library_page(assistant: Assistant, options: IngestOptions) -> None:
         st.markdown(result_line(result))
     view = assistant.view()
     st.caption(escape_md(library_summary(view)))
+    _edit_files(view)
     _confirm(assistant)
     rows = _rows(assistant, view)
     search, kinds, code = st.columns([3, 2, 1])
