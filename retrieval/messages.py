@@ -79,11 +79,11 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "Source: {source}",
     "Quote",
     "Show in context",
-    "Row {row} of the edit table {source}",
-    "National edit files",
     "Rows",
+    "National edit files",
     "{rows} edit rows",
     "Kept apart from search: claims are checked against their rows.",
+    "Row {row} of the edit table {source}",
     "Retrieved passages",
     "Score",
     # chat UI
