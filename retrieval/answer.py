@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 
@@ -39,6 +40,8 @@ _PREFER_POOL = 5
 _CODE_RATIO = 0.8  # a sentence naming the question's code leads when it scores this close
 _MEASURE_RATIO = 0.7  # a sentence holding the kind of number asked for, when this close
 _SHORT = 45  # characters: a sentence this short after a quoted one is quoted with it
+# A line giving a value: a list item, or a label followed by a number.
+_GIVES_VALUE = re.compile(r"^(?:[-*\u2022]|\d{1,2}[.)]|[a-z][.)])\s|:\s*[$\u20ac\u00a3]?\d")
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "؟")
 
 
@@ -157,6 +160,8 @@ def _is_heading(text: str) -> bool:
         return True
     if len(text) >= _HEADING_MAX or text.endswith(_SENTENCE_ENDS):
         return False
+    if _GIVES_VALUE.search(text) and not text.endswith(":"):
+        return False  # "- Work RVU: 1.94", "MUE: 2": a list item or a label with its value
     # A longer line says something ("Effective for dates of service on or after 1 March 2025").
     return len(text.split()) <= _HEADING_MAX_WORDS and not codes_in(text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ __all__ = ["MODES", "Evidence", "HybridSearcher", "SearchHints", "SearchResult"]
 
 MODES = ("hybrid", "dense", "bm25")
 _RRF_K = 30
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _POOL = 40  # candidates per list
 _CHUNKS = 20  # ranked chunks returned (answers list the top 5)
 _DENSE_WEIGHT = 1.5
@@ -139,6 +141,10 @@ class HybridSearcher:
         if self.mode in ("hybrid", "bm25"):
             terms = question.terms if self.mode == "hybrid" else _plain_terms(question)
             terms = [t for t in terms if t.upper() not in hints.subject_codes]
+            if question.codes:
+                # "The fee of 99931 in 2025": the year pins the answer (``retrieval.anchors``
+                # checks the materials give it); as a search word it finds any 2025 date.
+                terms = [t for t in terms if not _YEAR.fullmatch(t)]
             focused = [t for t in terms if t not in hints.topic_terms]
             terms = focused or terms
             ranked = []

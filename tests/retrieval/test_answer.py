@@ -40,3 +40,14 @@ def test_sentences_about_other_codes_only_come_after_the_rest() -> None:
 def test_a_heading_naming_the_code_keeps_its_sentences_about_it() -> None:
     chosen = select_evidence(_result(section="Notes on 61260"), codes=frozenset({"61260"}))
     assert chosen[0].sentence.text.startswith("Code 61270")
+
+
+def test_a_short_list_item_or_labelled_value_is_quoted_a_heading_is_not() -> None:
+    text = "Quick facts\n- Work RVU: 1.94\nMUE per day: 2\n4. Not covered:\nRelative values"
+    chunk = Chunk(chunk_id="q", doc_id="d", source="page.html", position=0, text=text,
+                  start=0, end=len(text))
+    lines = text.split("\n")
+    result = SearchResult(sentences=[_evidence(chunk, line, 0.05 - i * 0.001)
+                                     for i, line in enumerate(lines)])
+    chosen = [e.sentence.text for e in select_evidence(result, limit=5)]
+    assert chosen == ["- Work RVU: 1.94", "MUE per day: 2"]

@@ -18,6 +18,8 @@ from knowledge.errors import ConfigError, QuestionError
 from knowledge.library import open_library
 from knowledge.models import Answer
 from retrieval.coverage import Thresholds
+from retrieval.query import analyze_question
+from retrieval.search import HybridSearcher
 from retrieval.service import Assistant
 
 # The bag-of-words fake gives much lower cosines than e5: open the dense gates for it.
@@ -698,6 +700,25 @@ def test_a_figure_pinned_to_a_year_or_payer_the_materials_name_is_answered(
 ) -> None:
     answer = fee_assistant.ask(question)
     assert not answer.refused and any("$84.10" in c.quote for c in answer.citations), answer.answer
+
+
+def test_a_year_beside_a_code_is_no_search_word(tmp_path: Path, fake_embedder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fees.md").write_text(
+        "# Widget fee schedule\n\nIn our 2025 issue the 2025 tip on 61235 for 2025 was wrong "
+        "in 2025.\n\nRates are effective January 1, 2025.\n\n"
+        "| Code | Widget fee |\n|---|---|\n| 61235 | $84.10 |\n| 61236 | $12.00 |\n"
+    )
+    for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
+        question = analyze_question("What is the widget fee of 61235 in 2025?")
+        view = assistant.view()
+        # Words alone (the BM25 part): the year is no search word, the fee's words are.
+        result = HybridSearcher(assistant.library, mode="bm25").search(question, None, view)
+        texts = [e.sentence.text for e in result.sentences]
+        row = next(i for i, t in enumerate(texts) if "$84.10" in t)
+        tip = next(i for i, t in enumerate(texts) if "tip on 61235" in t)
+        assert row < tip, texts
 
 
 def test_the_unit_defining_a_term_of_the_question_is_quoted(tmp_path: Path, fake_embedder) -> None:
