@@ -221,10 +221,10 @@ def fact_answer(
             (example and in_example(view, e.sentence)) or (plain and _plain_label(e.sentence))
         ):
             spans += example_continuation(view, e.sentence)
+        elif is_asked(e.sentence.text) and (reply := answer_to(view, e.sentence)):
+            spans += reply  # a question of the materials (an FAQ item too) with its answer
         elif i == 0 and (block := list_block(e.sentence)):
             spans = block
-        elif is_asked(e.sentence.text) and (reply := answer_to(view, e.sentence)):
-            spans += reply  # a question of the materials is quoted with its answer
         else:
             spans += _short_follower(view, e.sentence)
         passages.append(spans)

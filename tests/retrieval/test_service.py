@@ -733,3 +733,18 @@ def test_the_unit_defining_a_term_of_the_question_is_quoted(tmp_path: Path, fake
     for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
         answer = assistant.ask("What counts as marked relief of widget pain in the policy?")
         assert "70 percent" in answer.citations[0].quote, answer.answer
+
+
+def test_a_question_listed_as_an_faq_item_is_quoted_with_its_answer(
+    tmp_path: Path, fake_embedder
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "faq.md").write_text(
+        "# 61235 widget repair\n\n## Questions and Answers\n\n- Q: Can 61235 be billed twice in "
+        "one session?\n\nA: No, once per session.\n\n- Q: Who reports 61235 in our group?\n\n"
+        "A: The widget surgeon who places the hinge reports it.\n"
+    )
+    for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
+        answer = assistant.ask("Who reports 61235 in our group?")
+        assert "The widget surgeon who places the hinge" in answer.citations[0].quote, answer.answer
