@@ -38,7 +38,8 @@ _SUPPORT_POOL = 10
 _SUPPORT_TOP_ONE = 3  # a one-code claim's support must be among the best sentences
 _PREFER_POOL = 5
 _CODE_RATIO = 0.8  # a sentence naming the question's code leads when it scores this close
-_MEASURE_RATIO = 0.7  # a sentence holding the kind of number asked for, when this close
+_MEASURE_RATIO = 0.6  # a sentence holding the kind of number asked for, when this close
+_MEASURE_POOL = 10  # ... among this many
 _SHORT = 45  # characters: a sentence this short after a quoted one is quoted with it
 # A line giving a value: a list item, or a label followed by a number.
 _GIVES_VALUE = re.compile(r"^(?:[-*\u2022]|\d{1,2}[.)]|[a-z][.)])\s|:\s*[$\u20ac\u00a3]?\d")
@@ -145,7 +146,8 @@ def _lead(usable: list[Evidence], codes: frozenset[str], measures: frozenset[str
             _CODE_RATIO)
         return e.score >= ratio * best.score
 
-    pool = [e for e in usable[:_PREFER_POOL + 1] if e is best or close(e)]
+    depth = _MEASURE_POOL if measures else _PREFER_POOL + 1
+    pool = [e for e in usable[:depth] if e is best or close(e)]
     return max(pool, key=lambda e: (fit(e), e is best))
 
 

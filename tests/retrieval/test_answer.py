@@ -51,3 +51,17 @@ def test_a_short_list_item_or_labelled_value_is_quoted_a_heading_is_not() -> Non
                                      for i, line in enumerate(lines)])
     chosen = [e.sentence.text for e in select_evidence(result, limit=5)]
     assert chosen == ["- Work RVU: 1.94", "MUE per day: 2"]
+
+
+def test_a_sentence_with_the_kind_of_number_asked_leads_from_deeper_in_the_pool() -> None:
+    lines = [f"Widget note {i} says nothing of timing." for i in range(8)]
+    lines.append("Stop the widget pills 36 hours before the visit.")
+    text = "\n".join(lines)
+    chunk = Chunk(chunk_id="m", doc_id="d", source="leaflet.md", position=0, text=text,
+                  start=0, end=len(text))
+    result = SearchResult(sentences=[_evidence(chunk, line, 0.05 - i * 0.002)
+                                     for i, line in enumerate(lines)])
+    chosen = select_evidence(result, measures=frozenset({"hours"}))
+    assert chosen[0].sentence.text.startswith("Stop the widget pills 36 hours")
+    # Asked for no number, the search's order stands.
+    assert select_evidence(result)[0].sentence.text.startswith("Widget note 0")
