@@ -140,9 +140,11 @@ class Library:
         return hits[:k]
 
     def sentence_search(
-        self, vector: np.ndarray, k: int, view: LibraryView, kind: str = "sentence"
+        self, vector: np.ndarray, k: int, view: LibraryView, kind: str = "sentence",
+        doc_ids: Sequence[str] = (),
     ) -> list[SentenceHit]:
-        """Nearest sentences of ``view``'s chunks, best first.
+        """Nearest sentences of ``view``'s chunks (of the documents ``doc_ids``, when given),
+        best first.
 
         ``kind`` "sentence" holds sentences embedded as passages, "sentence_q" the same
         sentences embedded as queries (question-to-sentence is close to symmetric).
@@ -150,7 +152,7 @@ class Library:
         if view.empty:
             return []
         out: list[SentenceHit] = []
-        for sid, score in self.vectors.query(vector, k + 20, kind=kind):
+        for sid, score in self.vectors.query(vector, k + 20, kind=kind, doc_ids=doc_ids):
             chunk = view.chunks.get(parent_chunk_id(sid))
             span = _span(sid)
             if chunk is not None and span is not None and span[1] <= len(chunk.text):

@@ -144,14 +144,22 @@ class ChromaChunkStore:
             for i in range(0, len(ids), _BATCH):
                 coll.delete(ids=ids[i : i + _BATCH])
 
-    def query(self, vector: np.ndarray, k: int, kind: str = "chunk") -> list[tuple[str, float]]:
-        """The ``k`` nearest ids of one ``kind`` with cosine similarity, best first, ties by id."""
+    def query(
+        self, vector: np.ndarray, k: int, kind: str = "chunk", doc_ids: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """The ``k`` nearest ids of one ``kind`` with cosine similarity, best first, ties by id;
+        of the documents ``doc_ids`` only, when given."""
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
+        where = None
+        if doc_ids:
+            ids = sorted(doc_ids)
+            where = {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
         res = self._collection(kind).query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=k,
             include=["distances"],
+            where=where,
         )
         ids = res["ids"][0]
         dists = (res.get("distances") or [[]])[0]

@@ -144,8 +144,11 @@ def refusal_reason(
     # in the pages in question, checked above) or share one of its own words with the quotes.
     if question.concepts:
         return None
-    top_words = {t for e in result.sentences[:3] for t in tokenize(e.sentence.text)}
-    if names and any(e.sentence.chunk.doc_id in focus_docs for e in result.sentences[:3]):
+    # What would be quoted: of the document the question names, when it names one.
+    named = [e for e in result.sentences if e.sentence.chunk.doc_id in focus_docs] if names else []
+    top = (named or result.sentences)[:_CODE_POOL]
+    top_words = {t for e in top for t in tokenize(e.sentence.text)}
+    if named:
         # Quoting the document the question names shares its name, written there or not.
         top_words |= set(tokenize(" ".join(sorted(names))))
     shared = (set(tokenize(question.text)) & top_words) - _NO_EVIDENCE

@@ -22,6 +22,8 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 _POOL = 40  # candidates per list
 _CHUNKS = 20  # ranked chunks returned (answers list the top 5)
 _DENSE_WEIGHT = 1.5
+_NAMED_POOL = 10  # sentences of a document the question names, searched on their own
+_NAMED_WEIGHT = 0.5
 _BM25_WEIGHT = 0.75
 _CODE_WEIGHT = 1.0
 _DEFINED_WEIGHT = 1.0  # the unit defining a term the question uses
@@ -137,6 +139,17 @@ class HybridSearcher:
             ranked = sorted(cosines, key=lambda k: (-sum(cosines[k]), k))
             sentence_lists.append((_DENSE_WEIGHT, ranked))
             best_dense = max((by_key[k].dense or 0.0 for k in ranked), default=0.0)
+            if hints.names and hints.focus_docs:
+                # "Per Cobaltline's schedule, ...": the named document's own nearest sentences,
+                # however far the library's others rank.
+                own = []
+                for h in self.library.sentence_search(
+                    vector, _NAMED_POOL, view, "sentence", doc_ids=sorted(hints.focus_docs)
+                ):
+                    e = ev(Sentence(h.chunk, h.start, h.end))
+                    e.dense = h.score if e.dense is None else e.dense
+                    own.append(e.sentence.key)
+                sentence_lists.append((_NAMED_WEIGHT, own))
             chunk_lists.append([h.chunk.chunk_id for h in self.library.dense_search(vector, 10, view)])
         if self.mode in ("hybrid", "bm25"):
             terms = question.terms if self.mode == "hybrid" else _plain_terms(question)

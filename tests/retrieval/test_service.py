@@ -18,6 +18,7 @@ from knowledge.errors import ConfigError, QuestionError
 from knowledge.library import open_library
 from knowledge.models import Answer
 from retrieval.coverage import Thresholds
+from retrieval.hints import search_hints
 from retrieval.query import analyze_question
 from retrieval.search import HybridSearcher
 from retrieval.service import Assistant
@@ -748,3 +749,26 @@ def test_a_question_listed_as_an_faq_item_is_quoted_with_its_answer(
     for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
         answer = assistant.ask("Who reports 61235 in our group?")
         assert "The widget surgeon who places the hinge" in answer.citations[0].quote, answer.answer
+
+
+def test_the_document_a_question_names_is_searched_on_its_own(
+    tmp_path: Path, fake_embedder
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "other.md").write_text(
+        "# Widget regional rates\n\n" + "".join(
+            f"Widget region {n} is paid at the widget region {n} rate for widget regions.\n\n"
+            for n in range(60)))
+    (docs / "harborline.md").write_text(
+        "# Harborline schedule\n\nAreas not listed use the Upland rate until a schedule is "
+        "published.\n")
+    for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
+        view = assistant.view()
+        question = analyze_question("Harborline: which widget region rate for widget regions?")
+        hints = search_hints(question, view, assistant.searcher.lexical(view))
+        assert hints.names == frozenset({"Harborline"})
+        vector = fake_embedder.embed_query(question.dense_text)
+        result = assistant.searcher.search(question, vector, view, hints)
+        assert any("Upland rate" in e.sentence.text for e in result.sentences), [
+            e.sentence.text for e in result.sentences[:5]]
