@@ -25,6 +25,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -329,14 +330,37 @@ def concepts_in(question: str, lang: str) -> list[str]:
     lang = normalize_language(lang)
     if not question or not question.strip():
         return []
+    return list(_concepts_in(question, lang))
+
+
+@functools.lru_cache(maxsize=512)
+def _concepts_in(question: str, lang: str) -> tuple[str, ...]:
     glossary = _get()
     prepared = _prepare(question)
     found: set[int] = set()
     for language in dict.fromkeys((lang, "en")):
-        for m in glossary.by_lang[language]:
-            if m.concept not in found and _matches(m, prepared, language == lang):
+        slips = language == lang
+        by_head, always = _index(language, slips)
+        # Only the terms whose first word starts like a word of the question can match.
+        for m in [*always, *(m for h in prepared.heads for m in by_head.get(h, ()))]:
+            if m.concept not in found and _matches(m, prepared, slips):
                 found.add(m.concept)
-    return [glossary.ids[i] for i in sorted(found)]
+    return tuple(glossary.ids[i] for i in sorted(found))
+
+
+@functools.lru_cache(maxsize=32)
+def _index(language: str, slips: bool) -> tuple[dict[str, tuple[_Matcher, ...]], tuple[_Matcher, ...]]:
+    """A language's terms by the head a question word must start with (``_matches``' first
+    test), and the terms that test does not apply to (CJK, Arabic, German compound tails)."""
+    by_head: dict[str, list[_Matcher]] = {}
+    always: list[_Matcher] = []
+    for m in _get().by_lang[language]:
+        first = m.words_folded[0] if m.words_folded else ""
+        if m.kind != "words" or (m.lang == "de" and len(first) >= 6):
+            always.append(m)
+        elif first:
+            by_head.setdefault(_head(first, slips and not m.exact), []).append(m)
+    return {h: tuple(ms) for h, ms in by_head.items()}, tuple(always)
 
 
 def expand_query(question: str, lang: str) -> list[str]:
