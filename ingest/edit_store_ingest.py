@@ -9,17 +9,17 @@ smaller one stays material like any other (its rows embedded, searched and quote
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
 from itertools import chain, islice
 from pathlib import Path
 
-from ingest.edit_files import EditFileError, cell_text, edit_file_kind
+from ingest.edit_files import find_header, sniff_delimiter, xlsx_rows
 
 __all__ = ["EDIT_SUFFIXES", "edit_table_stream", "large_enough"]
 
 EDIT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
-_HEADER_SCAN = 40  # rows read for the header row
 _SNIFF = 64 * 1024
 csv.field_size_limit(1 << 24)
 
@@ -30,16 +30,13 @@ def edit_table_stream(path: Path) -> tuple[str, list[str], Iterator[list[str]]] 
     suffix = path.suffix.lower()
     if suffix not in EDIT_SUFFIXES:
         return None
-    rows = _xlsx_rows(path) if suffix == ".xlsx" else _text_rows(path, suffix)
-    if rows is None:
+    rows = xlsx_rows(path) if suffix == ".xlsx" else _text_rows(path, suffix)
+    found = find_header(rows) if rows is not None else None
+    if found is None:
         return None
-    for row in islice(rows, _HEADER_SCAN):
-        kind = edit_file_kind(row)
-        if kind is not None:
-            width = len(row)
-            body = (r[:width] for r in rows if any(r))
-            return kind, row, body
-    return None
+    _, kind, header = found
+    width = len(header)
+    return kind, header, (r[:width] for r in rows if any(r))
 
 
 def large_enough(
@@ -53,15 +50,15 @@ def large_enough(
 def _text_rows(path: Path, suffix: str) -> Iterator[list[str]] | None:
     with open(path, "rb") as fh:
         sample = fh.read(_SNIFF)
-    try:
-        sample.decode("utf-8")
+    try:  # incremental: the sample may end inside a character
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         encoding = "utf-8"
     except UnicodeDecodeError:
         encoding = "cp1252"
     text = sample.decode(encoding, errors="replace")
     if suffix == ".txt" and "\t" not in text:
         return None  # plain prose: the text loader's
-    delimiter = "\t" if suffix in (".tsv", ".txt") else _delimiter(text)
+    delimiter = "\t" if suffix in (".tsv", ".txt") else sniff_delimiter(text)
 
     def read() -> Iterator[list[str]]:
         with open(path, encoding=encoding, errors="replace", newline="") as fh:
@@ -69,20 +66,3 @@ def _text_rows(path: Path, suffix: str) -> Iterator[list[str]] | None:
                 yield [cell.strip() for cell in row]
 
     return read()
-
-
-def _delimiter(sample: str) -> str:
-    try:
-        return csv.Sniffer().sniff(sample[:4096], delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
-    except Exception as exc:  # calamine raises its own kinds for a bad file
-        raise EditFileError("not a readable Excel workbook (.xlsx)") from exc
-    return ([cell_text(v) for v in row] for row in rows)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ingest.cleaning import clean_text, is_boilerplate_line
+from knowledge.table_rows import row_text
 
 __all__ = [
     "Block",
@@ -51,7 +52,6 @@ _LINK_SECTION = re.compile(
 )
 _HEADING_MAX_CHARS = 120
 _LINK_MAX_WORDS = 12
-_ROW_CELL_SEP = " | "
 # A plain-text table's rule line under its header: groups of dashes, one per column.
 _RULE_LINE = re.compile(r"^[^\S\n]*-{2,}(?:[^\S\n]+-{2,})+[^\S\n]*$")
 _DASHES = re.compile(r"-{2,}")
@@ -190,13 +190,7 @@ def table_lines(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[st
         cells = [_clean_line(c) for c in row]
         if not any(cells) or (head and cells == head[: len(cells)]):
             continue
-        parts: list[str] = []
-        for i, cell in enumerate(cells):
-            if not cell:
-                continue
-            name = head[i] if i < len(head) else ""
-            parts.append(f"{name}: {cell}" if name and name.casefold() != cell.casefold() else cell)
-        line = _ROW_CELL_SEP.join(parts)
+        line = row_text(head, cells)
         if line and not is_boilerplate_line(line):
             out.append(line)
     return out

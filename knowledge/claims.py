@@ -265,23 +265,22 @@ _SITE_MODIFIER = re.compile(r"^(?:RT|LT|F[0-9A]|T[0-9A]|E[1-4]|LC|LD|LM|RC|RI)$"
 _DISTINCT_SITE = frozenset({"59", "XS"})
 
 
-def _same_site_only(rules: CodeRules, partner: str) -> bool:
-    """Every sentence excluding ``partner`` from ``rules.code`` limits it to the same site."""
-    quotes = [p.quote for p in provenance_naming(rules, "excluded", partner)]
+def _same_site_only(quotes: list[str]) -> bool:
+    """Every sentence excluding the pair (``quotes``) limits it to the same site."""
     return bool(quotes) and all(_SAME_SITE.search(q) for q in quotes)
 
 
 _UNLESS = re.compile(r"\bunless\b", re.IGNORECASE)
 
 
-def _unless_codes(rules: CodeRules, partner: str) -> set[str]:
-    """The codes that lift the exclusion of ``partner`` ("99952 is not reported with 99950
+def _unless_codes(quotes: list[str], pair: set[str]) -> set[str]:
+    """The codes that lift the exclusion of the ``pair`` ("99952 is not reported with 99950
     unless 99951 is also reported"): named after "unless" in every sentence excluding it
-    (empty when one sentence names none)."""
+    (``quotes``; empty when one sentence names none)."""
     lifted: set[str] = set()
-    for p in provenance_naming(rules, "excluded", partner):
-        m = _UNLESS.search(p.quote)
-        named = set(codes_in(p.quote[m.end():])) - {rules.code, partner} if m else set()
+    for quote in quotes:
+        m = _UNLESS.search(quote)
+        named = set(codes_in(quote[m.end():])) - pair if m else set()
         if not named:
             return set()
         lifted |= named
@@ -324,16 +323,17 @@ def _decide(
                     FindingParams("info", "separate_modifier", code, partner, mods, cites)
                 )
         for partner in sorted((partners & set(rules.excluded_codes)) - bypassed):
-            where = _sites_apart(code, partner, lines, apart) if _same_site_only(
-                rules, partner) else ""
+            excluding = provenance_naming(rules, "excluded", partner)
+            quotes = [p.quote for p in excluding]
+            where = _sites_apart(code, partner, lines, apart) if _same_site_only(quotes) else ""
             if where:
-                cites = _cite(rules, "excluded", partner)
+                cites = tuple(citations_for(excluding))
                 found.append(FindingParams("info", "other_site", code, partner, where, cites))
                 continue
-            if lifted := _unless_codes(rules, partner):
+            if lifted := _unless_codes(quotes, {code, partner}):
                 if lifted & present:
                     detail = ", ".join(sorted(lifted & present))
-                    cites = _cite(rules, "excluded", partner)
+                    cites = tuple(citations_for(excluding))
                     found.append(FindingParams("info", "unless", code, partner, detail, cites))
                     continue
                 if rules.add_on and lifted <= set(rules.primary_codes) and not (

@@ -25,20 +25,19 @@ from pathlib import Path
 
 from knowledge.models import Chunk, DocumentRules, SourceDocument
 from knowledge.rule_edits import key_columns
+from knowledge.table_rows import row_text
 
 __all__ = ["EditFile", "EditStore", "edit_chunk_id", "edit_row_number", "series_key"]
 
 _FILE = "edits.sqlite3"
 _BATCH = 50_000  # rows per insert batch (and per progress report)
 _SEP = "\t"
-_ROW_SEP = " | "
 # What a new quarter or version changes in a file name.
 _VERSION = re.compile(
     r"v\d+r\d+|\b(?:19|20)\d{2}(?:[-_.]?q[1-4])?\b|\bq[1-4]\b|\d{1,2}[-_.]\d{1,2}[-_.]\d{2,4}|"
     r"\b\d{6,8}\b|\brev(?:ision)?[-_.]?\d+\b|\bv\d+(?:\.\d+)*\b",
     re.IGNORECASE,
 )
-_TABLES = {"PTP edits": "ptp", "MUE edits": "mue", "add-on code edits": "aoc"}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS edit_files (
     file_id INTEGER PRIMARY KEY, source TEXT UNIQUE NOT NULL, series TEXT NOT NULL,
@@ -122,7 +121,7 @@ class EditStore:
         same series (or the same name) is replaced in the same transaction.
         """
         keys = key_columns(kind, header)
-        if kind not in _TABLES or keys is None:
+        if keys is None:
             raise ValueError(f"not an edit layout the store keeps: {kind!r}")
         series = series_key(source)
         with self._lock:
@@ -258,12 +257,6 @@ class EditStore:
 
 
 def _render(header: Sequence[str], cells: Sequence[str]) -> str:
-    """A row as the loaders write a table row: "Header: cell | Header: cell"."""
-    parts = []
-    for i, cell in enumerate(cells):
-        cell = " ".join(cell.split())
-        if not cell:
-            continue
-        name = " ".join(header[i].split()) if i < len(header) else ""
-        parts.append(f"{name}: {cell}" if name and name.casefold() != cell.casefold() else cell)
-    return _ROW_SEP.join(parts)
+    """A row as the loaders store a table row ("Header: cell | Header: cell"), white space
+    folded."""
+    return row_text([" ".join(h.split()) for h in header], [" ".join(c.split()) for c in cells])

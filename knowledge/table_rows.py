@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["table_row"]
+__all__ = ["row_text", "table_row"]
 
 _CELL_SEP = " | "
 _NAMED = re.compile(r"^([^:|]{1,60}?):\s+(.+)$")
@@ -27,3 +28,15 @@ def table_row(quote: str) -> list[tuple[str, str]] | None:
     if len(cells) < 2 or sum(bool(h) for h, _ in cells) * 2 < len(cells):
         return None
     return cells
+
+
+def row_text(header: Sequence[str], cells: Sequence[str]) -> str:
+    """One row as it is stored: each non-empty cell as "Header: value" (the value alone when
+    the column has no header or the header repeats it), joined by `` | ``."""
+    parts: list[str] = []
+    for i, cell in enumerate(cells):
+        if not cell:
+            continue
+        name = header[i] if i < len(header) else ""
+        parts.append(f"{name}: {cell}" if name and name.casefold() != cell.casefold() else cell)
+    return _CELL_SEP.join(parts)

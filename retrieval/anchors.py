@@ -13,7 +13,7 @@ import re
 from retrieval.lexical import LexicalIndex
 from retrieval.query import Question
 
-__all__ = ["unknown_name", "year_not_given"]
+__all__ = ["is_year", "unknown_name", "year_not_given"]
 
 # A calendar year standing alone ("in 2023", "2025年"), not part of a version ("2025.1"),
 # an amount or a longer number.
@@ -27,6 +27,11 @@ _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
 _SENTENCE_START = tuple(".?!:;¿¡\"'«“(")
 # German writes every noun with a capital: there only an inner capital marks a name.
 _ALL_NOUNS_CAPITAL = frozenset({"de"})
+
+
+def is_year(word: str) -> bool:
+    """``word`` is a calendar year ("2025")."""
+    return _YEAR.fullmatch(word) is not None
 
 
 def year_not_given(question: Question, lexical: LexicalIndex) -> bool:

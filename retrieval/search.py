@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ import numpy as np
 
 from knowledge.library import Library, LibraryView
 from knowledge.models import Hit
+from retrieval.anchors import is_year
 from retrieval.lexical import LexicalIndex, Sentence, tokenize
 from retrieval.query import Question
 
@@ -18,7 +18,6 @@ __all__ = ["MODES", "Evidence", "HybridSearcher", "SearchHints", "SearchResult"]
 
 MODES = ("hybrid", "dense", "bm25")
 _RRF_K = 30
-_YEAR = re.compile(r"(?:19|20)\d{2}")
 _POOL = 40  # candidates per list
 _CHUNKS = 20  # ranked chunks returned (answers list the top 5)
 _DENSE_WEIGHT = 1.5
@@ -157,7 +156,7 @@ class HybridSearcher:
             if question.codes:
                 # "The fee of 99931 in 2025": the year pins the answer (``retrieval.anchors``
                 # checks the materials give it); as a search word it finds any 2025 date.
-                terms = [t for t in terms if not _YEAR.fullmatch(t)]
+                terms = [t for t in terms if not is_year(t)]
             focused = [t for t in terms if t not in hints.topic_terms]
             terms = focused or terms
             ranked = []

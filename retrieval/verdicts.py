@@ -90,7 +90,7 @@ def claim_lines_of(question: Question, view: LibraryView) -> list[str] | None:
             absent = set(question.codes) - set(alone)
         lines = [ln for ln in question.claim_lines if ln[:5].upper() not in absent]
         return lines or list(question.claim_lines)
-    if len(question.codes) == 1:
+    if len(question.codes) == 1 and (_has_units(question) or _says_alone(question)):
         code = question.codes[0]
         rules = {r.code: r for r in claim_rules(view, {code})[0]}
         if code in rules and rules[code].unit_limit is not None and _has_units(question):

@@ -36,6 +36,15 @@ def _assistant_over(paths: list[Path], store: Path, embedder) -> Iterator[Assist
     library.close()
 
 
+def _assistant_over_pages(tmp_path: Path, embedder, **pages: str) -> Iterator[Assistant]:
+    """An Assistant over Markdown pages written to a folder (keyword: file name without .md)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in pages.items():
+        (docs / f"{name}.md").write_text(text)
+    yield from _assistant_over([docs], tmp_path / "store", embedder)
+
+
 @pytest.fixture
 def assistant(tmp_path: Path, fake_embedder) -> Iterator[Assistant]:
     yield from _assistant_over(sample_materials(), tmp_path / "store", fake_embedder)
@@ -704,14 +713,12 @@ def test_a_figure_pinned_to_a_year_or_payer_the_materials_name_is_answered(
 
 
 def test_a_year_beside_a_code_is_no_search_word(tmp_path: Path, fake_embedder) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "fees.md").write_text(
+    fees = (
         "# Widget fee schedule\n\nIn our 2025 issue the 2025 tip on 61235 for 2025 was wrong "
         "in 2025.\n\nRates are effective January 1, 2025.\n\n"
         "| Code | Widget fee |\n|---|---|\n| 61235 | $84.10 |\n| 61236 | $12.00 |\n"
     )
-    for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, fees=fees):
         question = analyze_question("What is the widget fee of 61235 in 2025?")
         view = assistant.view()
         # Words alone (the BM25 part): the year is no search word, the fee's words are.
@@ -723,15 +730,13 @@ def test_a_year_beside_a_code_is_no_search_word(tmp_path: Path, fake_embedder) -
 
 
 def test_the_unit_defining_a_term_of_the_question_is_quoted(tmp_path: Path, fake_embedder) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "policy.md").write_text(
+    policy = (
         "# Widget policy WP-9\n\n## Coverage\n\nA repeat widget session is covered when the "
         "first gave marked relief of the widget pain for 26 weeks.\n\nMarked relief of widget "
         "pain is scored by the member.\n\n## Definitions\n\nMarked relief: a drop of at least "
         "70 percent in the score.\n"
     )
-    for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, policy=policy):
         answer = assistant.ask("What counts as marked relief of widget pain in the policy?")
         assert "70 percent" in answer.citations[0].quote, answer.answer
 
@@ -739,14 +744,12 @@ def test_the_unit_defining_a_term_of_the_question_is_quoted(tmp_path: Path, fake
 def test_a_question_listed_as_an_faq_item_is_quoted_with_its_answer(
     tmp_path: Path, fake_embedder
 ) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "faq.md").write_text(
+    faq = (
         "# 61235 widget repair\n\n## Questions and Answers\n\n- Q: Can 61235 be billed twice in "
         "one session?\n\nA: No, once per session.\n\n- Q: Who reports 61235 in our group?\n\n"
         "A: The widget surgeon who places the hinge reports it.\n"
     )
-    for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, faq=faq):
         answer = assistant.ask("Who reports 61235 in our group?")
         assert "The widget surgeon who places the hinge" in answer.citations[0].quote, answer.answer
 
@@ -754,16 +757,13 @@ def test_a_question_listed_as_an_faq_item_is_quoted_with_its_answer(
 def test_the_document_a_question_names_is_searched_on_its_own(
     tmp_path: Path, fake_embedder
 ) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "other.md").write_text(
-        "# Widget regional rates\n\n" + "".join(
-            f"Widget region {n} is paid at the widget region {n} rate for widget regions.\n\n"
-            for n in range(60)))
-    (docs / "harborline.md").write_text(
-        "# Harborline schedule\n\nAreas not listed use the Upland rate until a schedule is "
-        "published.\n")
-    for assistant in _assistant_over([docs], tmp_path / "store", fake_embedder):
+    other = "# Widget regional rates\n\n" + "".join(
+        f"Widget region {n} is paid at the widget region {n} rate for widget regions.\n\n"
+        for n in range(60))
+    harborline = ("# Harborline schedule\n\nAreas not listed use the Upland rate until a "
+                  "schedule is published.\n")
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, other=other,
+                                           harborline=harborline):
         view = assistant.view()
         question = analyze_question("Harborline: which widget region rate for widget regions?")
         hints = search_hints(question, view, assistant.searcher.lexical(view))
