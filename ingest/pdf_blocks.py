@@ -18,7 +18,9 @@ running heads, feet or page numbers.
 - A table pdfplumber finds on a page is read as a table, in its place among the lines; its
   first row is the header when it is bold and the rows under it are not, or when it has no
   digit and the rows under it do (a grid of labels and values has no header); a table that
-  goes on over a page break, with as many columns, keeps the header of the page before.
+  goes on over a page break, with as many columns and nothing read between, keeps the
+  header of the page before. Running heads and feet printed inside a table's frame are left
+  out of its cells.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class _Line:
     edge: bool  # among the first or last lines of its page
     margin: bool  # in the top or bottom margin zone
     cells: tuple[str, ...] = ()  # the line split where its text is far apart (a table row)
+    chars: frozenset[tuple[float, float, str]] = frozenset()  # where its letters are printed
 
 
 @dataclass
@@ -77,9 +80,10 @@ def pdf_blocks(pdf: pdfplumber.PDF, max_chars: int) -> list[Block]:
     ``max_chars`` characters were read (the caller reports the limit)."""
     lines: list[_Line] = []
     tables: list[_Table] = []
+    framed: dict[int, list[_Line]] = {}  # per page, the lines inside its tables' frames
     total = 0
     for number, page in enumerate(pdf.pages):
-        page_lines, page_tables = _read_page(page, number)
+        page_lines, page_tables, framed[number] = _read_page(page, number)
         lines.extend(page_lines)
         tables.extend(page_tables)
         total += sum(len(ln.text) for ln in page_lines)
@@ -87,8 +91,10 @@ def pdf_blocks(pdf: pdfplumber.PDF, max_chars: int) -> list[Block]:
             break
     n_pages = len({ln.page for ln in lines} | {t.page for t in tables})
     body = _body_size(lines)
-    running = running_keys([[ln.text for ln in lines if ln.page == p and ln.edge]
-                            for p in range(n_pages)])
+    # A running head recurs at the edges of the pages, inside a table's frame or not.
+    running = running_keys([[ln.text for ln in (*lines, *framed.get(p, ())) if ln.page == p
+                             and ln.edge] for p in range(n_pages)])
+    tables = _without_running_heads(pdf, tables, framed, running)
     kept = [ln for ln in lines if not _is_running(ln, running, body, n_pages)]
     sizes = sorted({round(ln.size, 1) for ln in kept if ln.size >= body * _HEADING_RATIO},
                    reverse=True)
@@ -105,9 +111,19 @@ def pdf_blocks(pdf: pdfplumber.PDF, max_chars: int) -> list[Block]:
     return _blocks(items, levels, words)
 
 
-def _read_page(page: Any, number: int) -> tuple[list[_Line], list[_Table]]:
+def _read_page(page: Any, number: int) -> tuple[list[_Line], list[_Table], list[_Line]]:
+    """The page's lines outside its tables, its tables, and the lines inside their frames."""
     found = page.find_tables()
     boxes = [t.bbox for t in found]
+    tables = _tables_of(page, found, number)
+    raw = [ln for ln in _lines_by_size(page) if ln["text"].strip()]
+    body = [ln for ln in raw if not _inside(ln, boxes)]
+    framed = [ln for ln in raw if _inside(ln, boxes)]
+    height = float(page.height) or 792.0
+    return _lines(body, number, height), tables, _lines(framed, number, height, among=raw)
+
+
+def _tables_of(page: Any, found: list[Any], number: int) -> list[_Table]:
     tables = []
     for t in found:
         rows = [tuple(" ".join((c or "").split()) for c in row) for row in t.extract()]
@@ -116,24 +132,64 @@ def _read_page(page: Any, number: int) -> tuple[list[_Line], list[_Table]]:
         if kept:
             head_bold = kept[0][1] > 0.8 and all(b < 0.5 for _, b in kept[1:])
             tables.append(_Table([r for r, _ in kept], t.bbox[1], number, head_bold))
-    raw = _lines_by_size(page)
-    height = float(page.height) or 792.0
+    return tables
+
+
+def _lines(
+    raw: list[dict[str, Any]], number: int, height: float, among: list[dict[str, Any]] | None = None
+) -> list[_Line]:
+    """``raw`` text lines as ``_Line``s; ``edge`` counts positions among ``among`` (default:
+    ``raw`` itself)."""
+    order = among if among is not None else raw
+    place = {id(ln): i for i, ln in enumerate(order)}
     out: list[_Line] = []
-    body = [ln for ln in raw if ln["text"].strip() and not _inside(ln, boxes)]
-    for i, ln in enumerate(body):
+    for ln in raw:
         chars = [c for c in ln["chars"] if c["text"].strip()]
         if not chars:
             continue
+        i = place[id(ln)]
         size = Counter(round(float(c["size"]), 1) for c in chars).most_common(1)[0][0]
         bold = sum("bold" in str(c.get("fontname", "")).lower() for c in chars) > len(chars) / 2
         top, bottom = float(ln["top"]), float(ln["bottom"])
         out.append(_Line(
             ln["text"].strip(), size, bold, top, bottom, number,
-            edge=i < 3 or i >= len(body) - 3,
+            edge=i < 3 or i >= len(order) - 3,
             margin=top < height * _MARGIN or bottom > height * (1 - _MARGIN),
             cells=_cells(chars),
+            chars=frozenset(_char_key(c) for c in chars),
         ))
-    return out, tables
+    return out
+
+
+def _char_key(c: dict[str, Any]) -> tuple[float, float, str]:
+    return (round(float(c["x0"]), 2), round(float(c["top"]), 2), str(c["text"]))
+
+
+def _without_running_heads(
+    pdf: pdfplumber.PDF, tables: list[_Table], framed: dict[int, list[_Line]], running: set[str]
+) -> list[_Table]:
+    """Tables read again without the running heads and feet a page prints inside their frame
+    (a table that fills a page reaches into its margins): a line inside a frame goes when it is
+    among the first or last lines of its page, set smaller than the table's own text, and it
+    recurs at the edges of the pages (``running``) or sits in the page's margin."""
+    if len(framed) < 2:
+        return tables
+    out: list[_Table] = []
+    for number in sorted(framed):
+        own = [t for t in tables if t.page == number]
+        inside = framed[number]
+        size = _body_size(inside)
+        drop = frozenset().union(*(
+            ln.chars for ln in inside
+            if ln.edge and ln.size < size and (ln.margin or line_key(ln.text) in running)
+        ))
+        if drop:
+            page = pdf.pages[number].filter(
+                lambda obj, drop=drop: obj.get("object_type") != "char"
+                or _char_key(obj) not in drop)
+            own = _tables_of(page, page.find_tables(), number)
+        out.extend(own)
+    return out
 
 
 def _cells(chars: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -262,8 +318,10 @@ def _blocks(items: list[tuple[int, float, Any]], levels: dict[float, int],
             flush()
             prev = None
             rows = item.rows
+            # Continued over a page break: on the next page, nothing read between the two.
             continuing = item.page == last_table_page + 1 and last_header and (
                 len(rows[0]) == len(last_header) and rows[0] != last_header
+                and out and out[-1].kind == "table" and out[-1].header == last_header
             )
             if continuing:
                 header, body = last_header, rows

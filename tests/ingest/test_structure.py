@@ -13,7 +13,7 @@ from ingest.chunking import chunk_document
 from ingest.loaders import load_file
 from ingest.pipeline import unit_context, vector_records
 from ingest.structure import Block, render, table_lines
-from tests.support.pdf import make_pdf
+from tests.support.pdf import make_laid_out_pdf, make_pdf
 
 LIMITS = {"max_bytes": 5 << 20, "max_chars": 200_000}
 
@@ -217,6 +217,37 @@ def test_units_are_embedded_with_their_title_and_section(tmp_path: Path) -> None
 )
 def test_unit_context_names_each_part_once(title: str, section: str, expected: str) -> None:
     assert unit_context(title, section) == expected
+
+
+def test_running_heads_inside_a_table_frame_stay_out_of_its_cells(tmp_path: Path) -> None:
+    # A table that fills its pages: its frame reaches over the running head and foot, which a
+    # cell must not swallow; the revision table after a heading on the next page keeps its
+    # own header instead of continuing the scenario table's.
+    def running(page: int) -> list[tuple]:
+        return [("text", 60, 770, 7, "Example Clinic - Widget Protocol WX-4 - controlled copy"),
+                ("text", 60, 30, 7, f"Printed copies are uncontrolled - page {page}")]
+
+    head = ("Scenario", "Code to capture", "Notes")
+    first = [head, *((f"Widget case {i}", f"6123{i}", f"Note {i} for the widget.")
+                     for i in range(6))]  # the frame reaches the foot
+    more = [head, ("Widget removed, nothing placed", "61299", "Once per side.")]
+    pages = [
+        [*running(1), ("bold", 60, 745, 14, "Scenario table"),
+         ("text", 60, 732, 10, "Capture each widget case from the final report, not the order."),
+         ("table", 50, 725, (200, 100, 200), 99, first, 9)],
+        [*running(2), ("table", 50, 780, (200, 100, 200), 40, more, 9),
+         ("bold", 60, 680, 14, "Revision history"),
+         ("text", 60, 665, 10, "Each version of the protocol is approved by the lead coder."),
+         ("table", 50, 650, (200, 100, 200), 30,
+          [("Version", "Date", "Change"), ("1.1", "March 2, 2026", "Added widget removal")], 9)],
+    ]
+    path = tmp_path / "protocol.pdf"
+    path.write_bytes(make_laid_out_pdf(pages))
+    text = load(path).text
+    assert "WX-4" not in text and "uncontrolled" not in text
+    assert "Scenario: Widget case 5 | Code to capture: 61235 | Notes: Note 5 for the widget." in text
+    assert "Scenario: Widget removed, nothing placed | Code to capture: 61299" in text
+    assert "Version: 1.1 | Date: March 2, 2026 | Change: Added widget removal" in text
 
 
 def test_pdf_headings_by_size_and_numbered_criteria_as_items(tmp_path: Path) -> None:
