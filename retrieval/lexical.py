@@ -14,6 +14,7 @@ from knowledge.codes import codes_in as find_code_strings
 from knowledge.library import LibraryView
 from knowledge.models import Chunk
 from knowledge.sentences import document_header, split_sentences
+from retrieval.cognates import CognateIndex
 
 __all__ = ["LexicalIndex", "Sentence", "tokenize"]
 
@@ -123,6 +124,7 @@ class LexicalIndex:
             for d in view.documents
         }
         self._word_docs: dict[str, set[str]] = {}
+        self._cognates: CognateIndex | None = None  # built at first use
         for d, ws in words.items():
             for w in ws:
                 self._word_docs.setdefault(w, set()).add(d)
@@ -131,6 +133,16 @@ class LexicalIndex:
         for doc in view.documents:
             for w in phrase_words(f"{doc.title} {doc.source.replace('-', ' ').replace('_', ' ')}"):
                 self._word_docs.setdefault(w, set()).add(doc.doc_id)
+
+    def cognates(self, words: Iterable[str]) -> list[str]:
+        """The materials' words that ``words`` (folded like ``tokenize``'s) the materials never
+        write are spellings of in another language or script (``retrieval.cognates``)."""
+        if self._cognates is None:
+            self._cognates = CognateIndex(self._word_docs)
+        found: dict[str, None] = {}
+        for word in words:
+            found.update(dict.fromkeys(self._cognates.matches(word)))
+        return list(found)
 
     def documents_with(self, word: str) -> set[str]:
         """The documents in which ``word`` occurs (folded like ``tokenize``; an identifier such

@@ -159,6 +159,9 @@ class HybridSearcher:
                 terms = [t for t in terms if not is_year(t)]
             focused = [t for t in terms if t not in hints.topic_terms]
             terms = focused or terms
+            if self.mode == "hybrid":
+                # "uretrocistografía" finds "urethrocystography", "апиксабан" "apixaban".
+                terms = [*terms, *(w for w in lex.cognates(terms) if w not in terms)]
             ranked = []
             for s, score in lex.search_sentences(terms, _POOL):
                 e = ev(s)
