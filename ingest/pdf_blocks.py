@@ -50,6 +50,7 @@ _GAP_FACTOR = 1.6  # a gap this many times the usual line spacing ends a paragra
 _CELL_GAP = 0.8  # em: text further apart than this on a line is in another table cell
 _WORD_GAP = 0.15  # em: text further apart than this is another word
 _MIN_COLUMNS = 3
+_FULL_LINE = 0.6  # a line reaching less far than this share of the text's width was not wrapped
 _MIN_ROWS = 3
 
 
@@ -65,6 +66,8 @@ class _Line:
     margin: bool  # in the top or bottom margin zone
     cells: tuple[str, ...] = ()  # the line split where its text is far apart (a table row)
     chars: frozenset[tuple[float, float, str]] = frozenset()  # where its letters are printed
+    left: float = 0.0
+    right: float = 0.0
 
 
 @dataclass
@@ -157,6 +160,7 @@ def _lines(
             margin=top < height * _MARGIN or bottom > height * (1 - _MARGIN),
             cells=_cells(chars),
             chars=frozenset(_char_key(c) for c in chars),
+            left=min(float(c["x0"]) for c in chars), right=max(float(c["x1"]) for c in chars),
         ))
     return out
 
@@ -301,7 +305,7 @@ def _blocks(items: list[tuple[int, float, Any]], levels: dict[float, int],
     def flush() -> None:
         nonlocal para
         if para:
-            text = join_broken_words("\n".join(ln.text for ln in para), words)
+            text = _paragraph_text(para, words, margins)
             if kind == "item":
                 marker = _LIST_MARKER.match(text)
                 body = text[marker.end():] if marker else text
@@ -313,6 +317,7 @@ def _blocks(items: list[tuple[int, float, Any]], levels: dict[float, int],
 
     prev: _Line | None = None
     spacing = _usual_spacing([x[2] for x in items if isinstance(x[2], _Line)])
+    margins = _text_margins([x[2] for x in items if isinstance(x[2], _Line)])
     for _, _, item in items:
         if isinstance(item, _Table):
             flush()
@@ -354,6 +359,34 @@ def _blocks(items: list[tuple[int, float, Any]], levels: dict[float, int],
         prev = item
     flush()
     return out
+
+
+def _text_margins(lines: list[_Line]) -> tuple[float, float]:
+    """The left and right edges of the document's body text."""
+    if not lines:
+        return (0.0, 0.0)
+    return (min(ln.left for ln in lines), max(ln.right for ln in lines))
+
+
+def _paragraph_text(lines: list[_Line], words: Counter[str], margins: tuple[float, float]) -> str:
+    """A paragraph's lines as one text: a line the next line's first word would not have
+    fitted on was wrapped there, and goes on after a space ("... Injection codes" / "99931 and
+    99932 ..." is one sentence); a line that stops short of that ends where its author ended
+    it (a new line), and so does a line shorter than most of the text's width; a word broken
+    at a line end is joined (``join_broken_words``)."""
+    left, right = margins
+    text = lines[0].text
+    for prev, ln in itertools.pairwise(lines):
+        letter = (prev.right - prev.left) / max(len(prev.text), 1)  # a letter's mean width
+        word = len(ln.text.split(maxsplit=1)[0]) if ln.text.strip() else 0
+        wrapped = (prev.right + letter * (word + 1) > right
+                   and prev.right - left >= _FULL_LINE * (right - left))
+        joined = join_broken_words(f"{prev.text}\n{ln.text}", words)
+        if joined != f"{prev.text}\n{ln.text}":  # a broken word, joined
+            text = text[: len(text) - len(prev.text)] + joined
+        else:
+            text += (" " if wrapped else "\n") + ln.text
+    return text
 
 
 def _usual_spacing(lines: list[_Line]) -> float:

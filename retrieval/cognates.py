@@ -59,6 +59,7 @@ class CognateIndex:
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self._known = set()
+        self._seen: dict[str, list[str]] = {}
         self._by_prefix: dict[str, list[tuple[str, str]]] = {}
         for word in vocabulary:
             self._known.add(word)
@@ -71,12 +72,19 @@ class CognateIndex:
         vocabulary has, or a short one), best first."""
         if word in self._known or len(word) < _MIN_LETTERS or not word.isalpha():
             return []
-        key = skeleton(word)
+        if word not in self._seen:
+            self._seen[word] = self._match(skeleton(word))
+        return self._seen[word]
+
+    def _match(self, key: str) -> list[str]:
         if len(key) < _MIN_LETTERS - 1:
             return []
         found = []
         for other, original in self._by_prefix.get(key[:_PREFIX], ()):
-            ratio = SequenceMatcher(None, key, other, autojunk=False).ratio()
-            if ratio >= _RATIO:
+            # The ratio is 2 * matches / total length: lengths far apart cannot reach it.
+            if 2 * min(len(key), len(other)) < _RATIO * (len(key) + len(other)):
+                continue
+            matcher = SequenceMatcher(None, key, other, autojunk=False)
+            if matcher.quick_ratio() >= _RATIO and (ratio := matcher.ratio()) >= _RATIO:
                 found.append((-ratio, original))
         return [w for _, w in sorted(found)]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
+from knowledge.code_entries import entry_of
 from knowledge.codes import codes_in as find_code_strings
 from knowledge.library import LibraryView
 from knowledge.models import Chunk
@@ -83,9 +84,14 @@ class LexicalIndex:
     def __init__(self, view: LibraryView) -> None:
         self.generation = view.generation
         self.chunks: list[Chunk] = list(view.chunks.values())
-        self.sentences: list[Sentence] = [
-            Sentence(c, s, e) for c in self.chunks for s, e in split_sentences(c.text)
-        ]
+        self.sentences: list[Sentence] = []
+        # A parenthetical note under a code's descriptor is read with it (``entry_of``).
+        self._entry: dict[int, int] = {}
+        for c in self.chunks:
+            spans = split_sentences(c.text)
+            first = len(self.sentences)
+            self._entry.update({first + i: first + h for i, h in entry_of(c.text, spans).items()})
+            self.sentences.extend(Sentence(c, s, e) for s, e in spans)
         # The units naming a code, and the units about it: those naming it, those under a
         # heading naming it, and those of a document whose title names it ("Code 99931" page,
         # its "MUE | 2" row). A chunk's heading path and title are read once.
@@ -95,6 +101,8 @@ class LexicalIndex:
         self._about: dict[str, set[int]] = {}
         for i, s in enumerate(self.sentences):
             named = dict.fromkeys(find_code_strings(s.text))
+            if i in self._entry:
+                named.update(dict.fromkeys(find_code_strings(self.sentences[self._entry[i]].text)))
             for code in named:
                 self._naming.setdefault(code, []).append(i)
             cid = s.chunk.chunk_id
@@ -112,7 +120,10 @@ class LexicalIndex:
                 if 0 < len(term) <= _DEFINED_WORDS:
                     self._defined.setdefault(term, []).append(i)
         # A unit is found by its section too: "Preparation" finds the items under it.
-        self._sent = _bm25([f"{s.text} {s.chunk.meta.get('section', '')}" for s in self.sentences])
+        self._sent = _bm25([
+            f"{s.text} {self.sentences[self._entry[i]].text if i in self._entry else ''} "
+            f"{s.chunk.meta.get('section', '')}" for i, s in enumerate(self.sentences)
+        ])
         self._chunk = _bm25([c.text for c in self.chunks])
         # Each document's words in order (stop words kept, folded alike), to find phrases in.
         words: dict[str, list[str]] = {}

@@ -17,6 +17,7 @@ from retrieval.citing import CitationList
 from retrieval.coverage import DEFAULT_THRESHOLDS, Thresholds, refusal_reason
 from retrieval.edit_rows import edit_rows_answer
 from retrieval.hints import search_hints
+from retrieval.lexical import tokenize
 from retrieval.messages import message
 from retrieval.query import Question, analyze_question
 from retrieval.search import HybridSearcher, SearchHints, SearchResult
@@ -119,7 +120,8 @@ class Assistant:
         if self.mode != "bm25" and not view.empty:
             self.library.check_model(embedding_id(self.embedder))
             t = time.perf_counter()
-            vector = self.embedder.embed_query(q.dense_text)
+            lexical = self.searcher.lexical(view)
+            vector = self.embedder.embed_query(q.dense_with(lexical.cognates(tokenize(q.text))))
             timings["embed"] = _ms(t)
         t = time.perf_counter()
         hints = search_hints(q, view, self.searcher.lexical(view))

@@ -250,6 +250,26 @@ def test_running_heads_inside_a_table_frame_stay_out_of_its_cells(tmp_path: Path
     assert "Version: 1.1 | Date: March 2, 2026 | Change: Added widget removal" in text
 
 
+def test_pdf_lines_wrapped_at_the_margin_read_on_and_short_lines_stay_apart(tmp_path: Path) -> None:
+    # The first line is the page's widest: the next line's first word did not fit on it, so
+    # the sentence goes on (a line opening with a code is no new unit); short lines were
+    # ended by their author.
+    lines = [
+        "Imaging is bundled into the widget codes and never captured apart. Injection codes",
+        "99931 and 99932 do not include imaging, so 99938 is captured with them.",
+        "Owner: widget coordinator",
+        "Approved by the lead coder",
+    ]
+    page = [("bold", 60, 720, 14, "Widget protocol")]
+    page += [("text", 60, 700 - 12 * i, 10, line) for i, line in enumerate(lines)]
+    path = tmp_path / "protocol.pdf"
+    path.write_bytes(make_laid_out_pdf([page]))
+    loaded = load(path)
+    assert ("Injection codes 99931 and 99932 do not include imaging, so 99938 is captured "
+            "with them.") in units(loaded)
+    assert "Owner: widget coordinator\nApproved by the lead coder" in loaded.text
+
+
 def test_pdf_headings_by_size_and_numbered_criteria_as_items(tmp_path: Path) -> None:
     head = (8, "Example Plan - Policy WID-9 - printed from the portal")
     pages = [
