@@ -240,6 +240,12 @@ _ATTRIBUTES: dict[str, re.Pattern[str]] = {
 }
 
 
+_NAMES_MUE = re.compile(r"\bMUEs?\b|medically unlikely", _I)
+_UNIT_LIMIT = re.compile(
+    r"\bMUEs?\b|medically unlikely|\bunits?\s*:\s*\d|\bunits?\b[^.|\n]{0,30}?\b(?:per|limit"
+    r"|max(?:imum)?)\b|\b(?:limit|max(?:imum)?|up to|no more than|at most)\b[^.|\n]{0,30}?"
+    r"\bunits?\b", _I)
+
 # Attributes that are numbers: asked for, they are given only by a unit that writes one.
 _NUMERIC = frozenset({"rvu", "unit_limit"})
 _MONEY = frozenset({"payment", "price_amount", "reimbursement"})
@@ -277,6 +283,10 @@ def _attribute_not_given(
         pattern = _ATTRIBUTES.get(concept)
         if pattern is None:
             continue
+        if concept == "unit_limit" and _NAMES_MUE.search(question.text):
+            # "The MUE of 99931" asks for a limit, which a count of units ("each line with
+            # one unit") is not: an MUE, a "Units: 2" cell, units with a limit or "per".
+            pattern = _UNIT_LIMIT
         if concept in _NUMERIC:
             given = any(_number_beside(s, pattern, code)
                         for code in question.codes for s in lexical.about_code(code, docs))

@@ -449,7 +449,7 @@ Wexmoor Plan pays these rates for widget services. Add-on 99931 is priced on its
 
 Work RVUs for 61240 are not published by Wexmoor Plan. The MUE for 61240 is under review.
 Wexmoor Plan pays 61240 by report. Code 61240 is paid only when a primary widget code is on
-the claim.
+the claim. For two widgets, list 61240 on two lines, each with one unit.
 
 ## Preparation
 
@@ -537,7 +537,8 @@ def test_a_code_written_after_without_is_not_on_the_claim(assistant: Assistant, 
 def test_an_attribute_named_without_its_value_is_refused(
     fee_assistant: Assistant, question: str
 ) -> None:
-    # The page names the RVU, the MUE and the payment of 61240, and gives none of them.
+    # The page names the RVU, the MUE and the payment of 61240, and gives none of them (a line
+    # "with one unit" counts units, it sets no limit).
     answer = fee_assistant.ask(question)
     assert answer.refused and not answer.citations, answer.answer
 
