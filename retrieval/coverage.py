@@ -11,7 +11,7 @@ shares neither a coding concept nor a word with what would be quoted.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge.codes import codes_in, find_codes
@@ -32,7 +32,9 @@ from retrieval.measures import asks_amount
 from retrieval.query import Question
 from retrieval.search import SearchResult
 
-__all__ = ["DEFAULT_THRESHOLDS", "Thresholds", "asks_medical_advice", "refusal_reason"]
+__all__ = [
+    "DEFAULT_THRESHOLDS", "Thresholds", "answers_attribute", "asks_medical_advice", "refusal_reason"
+]
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,27 @@ def _attribute_not_given(
 ) -> bool:
     """The question asks for an attribute of its code (``_ATTRIBUTES``) that no unit about the
     code gives (in the documents it names, when it names some): "the MUE of 99945" when the
-    pages give MUEs for other codes only, or name the MUE without a number for it.
+    pages give MUEs for other codes only, or name the MUE without a number for it."""
+    return bool(question.codes) and not _attribute_given(
+        question, lambda code: lexical.about_code(code, docs or None))
+
+
+def answers_attribute(question: Question, units: Sequence[Sentence]) -> bool:
+    """The quoted ``units`` give the value the question asks of its code, when it asks one (an
+    RVU, an MUE, an amount paid): an answer to "how much does X pay for 99931?" must quote an
+    amount for 99931, not only a sentence that names the code. A unit naming no code counts
+    as about it (a row under the code's heading)."""
+    if not question.codes or not set(question.concepts) & set(_ATTRIBUTES):
+        return True
+    return _attribute_given(question, lambda code: [
+        u for u in units if code in codes_in(u.text) or not codes_in(u.text)], values_only=True)
+
+
+def _attribute_given(
+    question: Question, units_of: Callable[[str], Iterable[Sentence]], values_only: bool = False
+) -> bool:
+    """Every attribute the question asks of its codes is given by a unit ``units_of`` a code
+    (with ``values_only``, every value it asks: a number, or an amount when it asks no number).
 
     A number attribute (RVU, MUE) must come with a number beside its word, in a unit whose
     first code, if it names one, is the code asked about ("Code: 99931 | Work RVU: 2.50");
@@ -273,15 +295,14 @@ def _attribute_not_given(
     percentage or a price cell ("NF price: 130.00"). Other attributes (a global period, prior
     authorisation) need their word.
     """
-    if not question.codes:
-        return False
-    docs = docs or None
     # "How much is the work RVU?" asks for the RVU: the amount words then ask for that number.
     # ("How much additional time ...": the question's reading already dropped the price.)
     wants_amount = asks_amount(question.text, question.language) and "rvu" not in question.concepts
+    numbers = _NUMERIC & set(question.concepts)
     for concept in question.concepts:
         pattern = _ATTRIBUTES.get(concept)
-        if pattern is None:
+        if pattern is None or values_only and concept not in numbers and (
+                numbers or concept not in _MONEY or not wants_amount):
             continue
         if concept == "unit_limit" and _NAMES_MUE.search(question.text):
             # "The MUE of 99931" asks for a limit, which a count of units ("each line with
@@ -289,18 +310,18 @@ def _attribute_not_given(
             pattern = _UNIT_LIMIT
         if concept in _NUMERIC:
             given = any(_number_beside(s, pattern, code)
-                        for code in question.codes for s in lexical.about_code(code, docs))
+                        for code in question.codes for s in units_of(code))
         elif concept in _MONEY and wants_amount:
             # A dollar amount, or a table cell whose header names a price ("NF price:
             # 1379.43", "Fee NF $: 93.80"), in a unit about the code.
             given = any(
                 (_AMOUNT.search(s.text) or _PRICE_CELL.search(s.text)) and _is_about(s.text, code)
-                for code in question.codes for s in lexical.about_code(code, docs))
+                for code in question.codes for s in units_of(code))
         else:
-            given = any(lexical.said_of_code(pattern, code, docs) for code in question.codes)
+            given = any(pattern.search(s.text) for code in question.codes for s in units_of(code))
         if not given:
-            return True
-    return False
+            return False
+    return True
 
 
 def _is_about(text: str, code: str) -> bool:

@@ -14,10 +14,15 @@ from knowledge.models import Answer, Citation, RetrievedChunk, Verdict
 from knowledge.settings import Settings
 from retrieval.answer import fact_answer, supporting_quote
 from retrieval.citing import CitationList
-from retrieval.coverage import DEFAULT_THRESHOLDS, Thresholds, refusal_reason
+from retrieval.coverage import (
+    DEFAULT_THRESHOLDS,
+    Thresholds,
+    answers_attribute,
+    refusal_reason,
+)
 from retrieval.edit_rows import edit_rows_answer
 from retrieval.hints import search_hints
-from retrieval.lexical import tokenize
+from retrieval.lexical import Sentence, tokenize
 from retrieval.messages import message
 from retrieval.query import Question, analyze_question
 from retrieval.search import HybridSearcher, SearchHints, SearchResult
@@ -181,10 +186,14 @@ class Assistant:
                 required=hints.asked_rules, names=hints.names,
                 notices=bool(_NOTICE_CONCEPTS & set(q.concepts)),
             )
-            if text is not None:
+            if text is not None and answers_attribute(q, [
+                Sentence(view.chunks[c.chunk_id], c.start, c.end) for c in cites.items
+            ]):
                 return Answer(question=q.text, language=q.language, refused=False, answer=text,
                               citations=cites.items,
                               retrieved=_retrieved(result, view, self.top_k, cites.items))
+            # Nothing to quote, or quotes that do not give the attribute asked ("how much does
+            # X pay for 99931?" answered by a sentence that only names 99931).
             reason = ("The uploaded materials do not cover this question.", {})
         key, params = reason
         return Answer(question=q.text, language=q.language, refused=True,
