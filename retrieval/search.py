@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,10 +10,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from knowledge.library import Library, LibraryView
-from knowledge.models import Hit
+from knowledge.models import SECTION_SEPARATOR, Hit
+from knowledge.sentences import split_sentences
 from retrieval.anchors import is_year
 from retrieval.lexical import LexicalIndex, Sentence, tokenize
 from retrieval.query import Question
+from retrieval.source_view import heading_path
 
 __all__ = ["MODES", "Evidence", "HybridSearcher", "SearchHints", "SearchResult"]
 
@@ -27,6 +30,8 @@ _BM25_WEIGHT = 0.75
 _CODE_WEIGHT = 1.0
 _DEFINED_WEIGHT = 1.0  # the unit defining a term the question uses
 _RULE_WEIGHT = 1.0  # the rule module located the sentence that states what is asked
+_HEADING_POOL = 5  # the best units read for headings whose section lends its list items rank
+_UNDER_WEIGHT = 0.5
 _OFF_FOCUS = 0.5  # a sentence from a page about another code
 _MENTION_ONLY = 0.75  # a sentence from a page that names the code but states no rule for it
 
@@ -203,6 +208,16 @@ class HybridSearcher:
             sentence_lists.append((_RULE_WEIGHT, ranked))
 
         fused = _rrf(sentence_lists)
+        if self.mode == "hybrid":
+            # "Typical indications" ranks high, the items listed under it lower: a heading
+            # among the best lends its rank to the list items of its section and of the
+            # sections inside it.
+            top = sorted(fused, key=lambda k: (-fused[k], k))[:_HEADING_POOL]
+            under = [ev(s).sentence.key for s in _under_headings([by_key[k].sentence for k in top],
+                                                                  view)]
+            if under:
+                sentence_lists.append((_UNDER_WEIGHT, under))
+                fused = _rrf(sentence_lists)
         for key, score in fused.items():
             e = by_key[key]
             e.score = score * _focus_weight(e.sentence.chunk.doc_id, hints)
@@ -231,6 +246,29 @@ def _focus_weight(doc_id: str, hints: SearchHints) -> float:
     if hints.subject_docs and doc_id not in hints.subject_docs:
         return _MENTION_ONLY
     return 1.0
+
+
+def _under_headings(ranked: Sequence[Sentence], view: LibraryView) -> list[Sentence]:
+    """The list items under the headings among ``ranked`` (a unit that is its chunk's
+    heading), heading by heading: those of its chunk, then those of its subsections."""
+    out: list[Sentence] = []
+    for s in ranked:
+        path = heading_path(s.chunk)
+        if not path or s.text.strip() != path[-1]:
+            continue
+        prefix = f"{s.chunk.meta.get('section', '')}{SECTION_SEPARATOR}"
+        inside = sorted((c for c in view.by_doc.get(s.chunk.doc_id, ())
+                         if str(c.meta.get("section", "")).startswith(prefix)),
+                        key=lambda c: c.position)
+        for chunk in [s.chunk, *inside]:
+            out.extend(Sentence(chunk, a, b) for a, b in split_sentences(chunk.text)
+                       if (chunk is not s.chunk or a >= s.end) and _ITEM.match(chunk.text[a:b]))
+            if len(out) >= _POOL:
+                return out[:_POOL]
+    return out
+
+
+_ITEM = re.compile(r"\s*(?:[-•*▪◦]\s|(?:\d{1,2}|[a-zA-Z])[.)]\s)")
 
 
 def _rrf(lists: Sequence[tuple[float, Sequence[object]]]) -> dict:
