@@ -65,6 +65,7 @@ def refusal_reason(
     *,
     known_codes: set[str],
     is_claim: bool,
+    written_codes: set[str] | None = None,
     focus_docs: frozenset[str] = frozenset(),
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     rules: Sequence[CodeRules] = (),
@@ -89,6 +90,10 @@ def refusal_reason(
 
     ``edit_tables``: national edit files are stored (``knowledge.edit_store``): a claim is
     checked against them even when no other material is.
+
+    ``written_codes``: the codes the materials write out (``known_codes`` adds those inside
+    the ranges the rules expand). A code known only as one of a range ("not with 99900-99930")
+    has no information of its own: only a question on pairing rules is covered for it.
     """
     if not lexical.chunks and not (is_claim and edit_tables):
         return "No materials have been uploaded yet.", {}
@@ -102,6 +107,10 @@ def refusal_reason(
             return _NEAR_MISS, {"code": code, "near": near}
     if unknown and not is_claim:
         return _NO_CODE_INFO, {"code": unknown[0]}
+    if written_codes is not None and not is_claim and question.codes and not any(
+        c in written_codes for c in question.codes
+    ) and not any(c in RULE_CONCEPTS for c in question.concepts):
+        return _NO_CODE_INFO, {"code": question.codes[0]}
     if question.near_codes and not question.codes:
         return _NO_CODE_INFO, {"code": question.near_codes[0]}
     if is_claim:

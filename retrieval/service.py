@@ -68,7 +68,7 @@ class Assistant:
         self.top_k, self.max_question_chars = top_k, max_question_chars
         self.default_language, self.thresholds = default_language, thresholds
         self.searcher = HybridSearcher(library, mode)
-        self._codes: tuple[int, set[str]] | None = None
+        self._codes: tuple[int, set[str], set[str]] | None = None
         self._lock = threading.Lock()
 
     def view(self) -> LibraryView:
@@ -153,6 +153,7 @@ class Assistant:
                           retrieved=_retrieved(result, view, self.top_k, cites.items))
         reason = refusal_reason(
             q, result, self.searcher.lexical(view), known_codes=self._known_codes(view),
+            written_codes=self._written_codes(view),
             is_claim=lines is not None, thresholds=self.thresholds, focus_docs=focus,
             rules=view.rules, names=hints.names, codes_off_named=hints.codes_off_named,
             edit_tables=lines is not None and view.edit_store is not None
@@ -206,15 +207,23 @@ class Assistant:
         A range in prose ("invented codes in the range 99901-99999") says nothing about the
         codes inside it; the rule module expands the ranges that are lists of codes.
         """
+        return self._codes_of(view)[1]
+
+    def _written_codes(self, view: LibraryView) -> set[str]:
+        """The codes the materials write out (a range's ends, not the codes inside it)."""
+        return self._codes_of(view)[0]
+
+    def _codes_of(self, view: LibraryView) -> tuple[set[str], set[str]]:
         with self._lock:
             if self._codes is None or self._codes[0] != view.generation:
-                codes = {c for chunk in view.chunks.values() for c, _, _ in find_codes(chunk.text)}
+                written = {c for chunk in view.chunks.values() for c, _, _ in find_codes(chunk.text)}
+                codes = set(written)
                 for r in view.rules:
                     codes.add(r.code)
                     codes.update(r.primary_codes, r.excluded_codes)
                     codes.update(c for s in r.see_also for c in s.codes)
-                self._codes = (view.generation, codes)
-            return self._codes[1]
+                self._codes = (view.generation, written, codes)
+            return self._codes[1], self._codes[2]
 
 
 def assistant_from_settings(settings: Settings, store: Path | None = None, **kwargs: object) -> Assistant:

@@ -773,3 +773,36 @@ def test_the_document_a_question_names_is_searched_on_its_own(
         result = assistant.searcher.search(question, vector, view, hints)
         assert any("Upland rate" in e.sentence.text for e in result.sentences), [
             e.sentence.text for e in result.sentences[:5]]
+
+
+RANGE_PAGE = """# Code 61300: widget sheath placement
+
+Widget sheath placement is reported once per session and includes imaging guidance.
+
+(Do not report 61300 in conjunction with 61310-61320)
+
+Patients of any age may have a widget sheath placed.
+"""
+
+
+@pytest.fixture
+def range_assistant(tmp_path: Path, fake_embedder) -> Iterator[Assistant]:
+    yield from _assistant_over_pages(tmp_path, fake_embedder, range_page=RANGE_PAGE)
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the age requirement of 61315?", "¿Qué edad se requiere para 61315?"]
+)
+def test_a_code_known_only_inside_a_range_has_no_information_of_its_own(
+    range_assistant: Assistant, question: str
+) -> None:
+    # 61315 is written nowhere: it is one of "61310-61320", which 61300 is not reported with.
+    answer = range_assistant.ask(question)
+    assert answer.refused and "61315" in answer.answer and not answer.citations, answer.answer
+
+
+def test_a_code_inside_a_range_still_meets_its_pairing_rule(range_assistant: Assistant) -> None:
+    answer = range_assistant.ask("Can 61315 be billed with 61300?")
+    assert answer.verdict is not None and answer.verdict.status == "not_allowed", answer.answer
+    written = range_assistant.ask("What is the age requirement of 61300?")
+    assert not written.refused, written.answer
