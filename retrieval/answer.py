@@ -225,7 +225,11 @@ def fact_answer(
             spans += example_continuation(view, e.sentence)
         elif is_asked(e.sentence.text) and (reply := answer_to(view, e.sentence)):
             spans += reply  # a question of the materials (an FAQ item too) with its answer
-        elif i == 0 and (block := list_block(e.sentence)):
+        elif (i == 0 or e.sentence.text.rstrip().endswith(":")) and (
+            block := list_block(e.sentence)
+        ):
+            # The best unit's list; any lead-in ("... when all of the following apply:") with
+            # the items it leads to: it says nothing without them.
             spans = block
         else:
             spans += _short_follower(view, e.sentence)

@@ -46,7 +46,7 @@ _QUESTION_LABEL = re.compile(
 )
 _ORDINALS_PATH = Path(__file__).resolve().parent / "data" / "ordinals.json"
 _SQUEEZED_LANGS = ("zh", "ko")  # no spaces between words: ordinals are found inside the text
-_BULLET = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s")
+_BULLET = re.compile(r"\s*(?:[-*•▪◦]|\d{1,2}[.)]|[a-zA-Z][.)]|[ivx]{2,4}[.)])\s")
 _ENDS = (".", "!", "?", ":", ";")
 # Between two sentences of one item there is only white space inside one paragraph.
 _ITEM_GAP = re.compile(r"[ \t]*\n?[ \t]*")
@@ -204,19 +204,22 @@ def _ordinals(lang: str) -> tuple[tuple[str, int], ...]:
 
 def list_block(sentence: Sentence) -> list[Sentence]:
     """The whole list ``sentence`` opens ("Typical reasons ...:") or is an item of ("- a stone
-    burden of 3 cm or more"): its lead-in and items, in its chunk; [] when it is in no list."""
+    burden of 3 cm or more"): its lead-in and items, in its chunk; [] when it is in no list.
+    An item that opens a list of its own ("2. Primary prevention, when all of the following
+    apply:") gives that list: itself and the items after it."""
     chunk = sentence.chunk
     spans = split_sentences(chunk.text)
     at = next((i for i, (s, e) in enumerate(spans) if (s, e) == (sentence.start, sentence.end)), None)
     if at is None:
         return []
     first = at
-    if _is_item(chunk.text[slice(*spans[at])]):
+    opens = chunk.text[slice(*spans[at])].rstrip().endswith(":")
+    if _is_item(chunk.text[slice(*spans[at])]) and not opens:
         while first > 0 and _is_item(chunk.text[slice(*spans[first - 1])]):
             first -= 1
         if first > 0 and chunk.text[slice(*spans[first - 1])].rstrip().endswith(":"):
             first -= 1
-    elif not chunk.text[slice(*spans[at])].rstrip().endswith(":"):
+    elif not opens:
         return []
     last = first
     while last + 1 < len(spans) and _is_item(chunk.text[slice(*spans[last + 1])]):

@@ -35,6 +35,26 @@ def test_a_sentence_outside_a_list_has_no_block() -> None:
     assert list_block(sentence("## Who")) == []
 
 
+NESTED = (
+    "Criteria for widget closure\n\n1. Repeat closure: a second widget on the same side.\n"
+    "2. First closure, when all of the following apply:\na. The leak lasts 30 days or more\n"
+    "b. Drainage has failed\n\nRequests go to the plan."
+)
+
+
+def test_an_item_that_opens_a_list_brings_its_own_items() -> None:
+    chunk = Chunk(chunk_id="c2", doc_id="d2", source="p.pdf", position=0, text=NESTED, start=0,
+                  end=len(NESTED))
+    spans = split_sentences(NESTED)
+    lead = next(Sentence(chunk, a, b) for a, b in spans if NESTED[a:b].startswith("2. First"))
+    assert [s.text for s in list_block(lead)] == [
+        "2. First closure, when all of the following apply:",
+        "a. The leak lasts 30 days or more", "b. Drainage has failed"]
+    # an item of the outer list still brings the whole list
+    one = next(Sentence(chunk, a, b) for a, b in spans if NESTED[a:b].startswith("1. Repeat"))
+    assert [s.text for s in list_block(one)][0] == "1. Repeat closure: a second widget on the same side."
+
+
 def _view(text: str, cut: int):
     """A one-document view whose text is split into two chunks at ``cut``."""
     from knowledge.library import LibraryView
