@@ -52,7 +52,10 @@ def test_an_item_that_opens_a_list_brings_its_own_items() -> None:
         "a. The leak lasts 30 days or more", "b. Drainage has failed"]
     # an item of the outer list still brings the whole list
     one = next(Sentence(chunk, a, b) for a, b in spans if NESTED[a:b].startswith("1. Repeat"))
-    assert [s.text for s in list_block(one)][0] == "1. Repeat closure: a second widget on the same side."
+    assert [s.text for s in list_block(one)] == [
+        "1. Repeat closure: a second widget on the same side.",
+        "2. First closure, when all of the following apply:",
+        "a. The leak lasts 30 days or more", "b. Drainage has failed"]
 
 
 def _view(text: str, cut: int):
