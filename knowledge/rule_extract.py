@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge.codes import CODE_PATTERN, codes_in, find_codes
+from knowledge.code_entries import entry_code, is_note
+from knowledge.codes import codes_in, find_codes
 from knowledge.models import (
     Chunk,
     CodeRules,
@@ -51,8 +52,6 @@ _MAX_HEADING_CHARS = 80
 _DESCRIPTOR_WORDS = 2  # words a title needs, besides "CPT code", to describe the procedure
 _TITLE_WORDS = frozenset({"cpt", "code", "codes", "hcpcs", "fictional"})
 _MAX_HEADING_WORDS = 12
-# A code-book entry: a line opening with a code, "+" marking an add-on ("+99931 Laser ...").
-_ENTRY = re.compile(rf"^[\s\-*\u2022]*\+?\s?({CODE_PATTERN})(?![0-9A-Za-z])\s+[^\W\d_]", re.IGNORECASE)
 
 
 @dataclass
@@ -232,10 +231,9 @@ def extract_rules(doc: SourceDocument, chunks: list[Chunk]) -> DocumentRules:
                 continue
             quote = chunk.text[start:end]
             context = _subject_at(marks, base + start, title_code)
-            opening = _ENTRY.match(quote)
-            if opening is not None:
-                entry = opening.group(1).upper()
-            elif quote.lstrip().startswith("(") and entry is not None:
+            if (opening := entry_code(quote)) is not None:
+                entry = opening
+            elif is_note(quote) and entry is not None:
                 # "+99931 Laser fragmentation ..." then "(List separately in addition to ...)":
                 # a note under an entry is about the entry's code.
                 context = entry

@@ -214,17 +214,17 @@ def list_block(sentence: Sentence) -> list[Sentence]:
         return []
     first = at
     opens = chunk.text[slice(*spans[at])].rstrip().endswith(":")
-    if _is_item(chunk.text[slice(*spans[at])]) and not opens:
-        while first > 0 and _is_item(chunk.text[slice(*spans[first - 1])]):
+    if is_item(chunk.text[slice(*spans[at])]) and not opens:
+        while first > 0 and is_item(chunk.text[slice(*spans[first - 1])]):
             first -= 1
         if first > 0 and chunk.text[slice(*spans[first - 1])].rstrip().endswith(":"):
             first -= 1
     elif not opens:
         return []
     last = first
-    while last + 1 < len(spans) and _is_item(chunk.text[slice(*spans[last + 1])]):
+    while last + 1 < len(spans) and is_item(chunk.text[slice(*spans[last + 1])]):
         last += 1
-    if last == first and not _is_item(chunk.text[slice(*spans[first])]):
+    if last == first and not is_item(chunk.text[slice(*spans[first])]):
         return []  # a lead-in with no items after it
     block = [Sentence(chunk, s, e) for s, e in spans[first : last + 1]]
     while sum(len(b.text) for b in block) > _MAX_CHARS and len(block) > 1:
@@ -253,7 +253,8 @@ def _is_title(text: str) -> bool:
     return len(text.strip()) < _HEADING_MAX and not text.rstrip().endswith(_ENDS)
 
 
-def _is_item(text: str) -> bool:
+def is_item(text: str) -> bool:
+    """A list item: a line opening with a bullet, a number, a letter or a roman numeral."""
     return bool(_BULLET.match(text))
 
 

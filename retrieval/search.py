@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from knowledge.models import SECTION_SEPARATOR, Hit
 from knowledge.sentences import split_sentences
 from retrieval.anchors import is_year
 from retrieval.lexical import LexicalIndex, Sentence, tokenize
+from retrieval.passages import is_item
 from retrieval.query import Question
 from retrieval.source_view import heading_path
 
@@ -262,13 +262,10 @@ def _under_headings(ranked: Sequence[Sentence], view: LibraryView) -> list[Sente
                         key=lambda c: c.position)
         for chunk in [s.chunk, *inside]:
             out.extend(Sentence(chunk, a, b) for a, b in split_sentences(chunk.text)
-                       if (chunk is not s.chunk or a >= s.end) and _ITEM.match(chunk.text[a:b]))
+                       if (chunk is not s.chunk or a >= s.end) and is_item(chunk.text[a:b]))
             if len(out) >= _POOL:
                 return out[:_POOL]
     return out
-
-
-_ITEM = re.compile(r"\s*(?:[-•*▪◦]\s|(?:\d{1,2}|[a-zA-Z])[.)]\s)")
 
 
 def _rrf(lists: Sequence[tuple[float, Sequence[object]]]) -> dict:

@@ -120,16 +120,16 @@ class Assistant:
             max_chars=self.max_question_chars,
         )
         view = self.view()
+        lexical = self.searcher.lexical(view)
         timings: dict[str, float] = {}
         vector = None
         if self.mode != "bm25" and not view.empty:
             self.library.check_model(embedding_id(self.embedder))
             t = time.perf_counter()
-            lexical = self.searcher.lexical(view)
             vector = self.embedder.embed_query(q.dense_with(lexical.cognates(tokenize(q.text))))
             timings["embed"] = _ms(t)
         t = time.perf_counter()
-        hints = search_hints(q, view, self.searcher.lexical(view))
+        hints = search_hints(q, view, lexical)
         result = self.searcher.search(q, vector, view, hints)
         timings["search"] = _ms(t)
         answer = self._compose(q, result, view, hints)

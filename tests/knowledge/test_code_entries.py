@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from knowledge.code_entries import entry_of
 from knowledge.sentences import split_sentences
+from retrieval.lexical import LexicalIndex, tokenize
+from tests.support.library import library_of
 
 BOOK = """99931 Injection for widget imaging, complete study
 
@@ -31,15 +35,8 @@ def test_notes_point_at_their_entry_and_prose_breaks_the_entry() -> None:
     assert "(For the imaging, see 99939)" not in heads
 
 
-def test_lexical_index_reads_a_note_with_its_entry(tmp_path, fake_embedder) -> None:
-    from ingest import ingest_paths
-    from knowledge.library import open_library
-    from retrieval.lexical import LexicalIndex, tokenize
-
-    (tmp_path / "book.md").write_text("# Widget chapter\n\n" + BOOK)
-    library = open_library(tmp_path / "store")
-    try:
-        ingest_paths([tmp_path / "book.md"], library, fake_embedder)
+def test_lexical_index_reads_a_note_with_its_entry(tmp_path: Path, fake_embedder) -> None:
+    with library_of(tmp_path, fake_embedder, book="# Widget chapter\n\n" + BOOK) as library:
         lex = LexicalIndex(library.view())
         note = "(For radiological supervision and interpretation, see 99938)"
         # found by the words of its entry, and counted as a unit about the entry's code
@@ -47,5 +44,3 @@ def test_lexical_index_reads_a_note_with_its_entry(tmp_path, fake_embedder) -> N
         assert hits[0] == note
         assert note in [s.text for s in lex.about_code("99931")]
         assert "(For the imaging, see 99939)" not in [s.text for s in lex.about_code("99933")]
-    finally:
-        library.close()

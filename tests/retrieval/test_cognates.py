@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest import ingest_paths
-from knowledge.library import open_library
 from retrieval.cognates import CognateIndex, skeleton
 from retrieval.lexical import LexicalIndex, tokenize
+from tests.support.library import library_of
 
 PAGE = """# Widget nephrostography guide
 
@@ -48,11 +47,8 @@ def test_no_match_for_known_short_or_unlike_words() -> None:
 
 @pytest.fixture
 def lexical(tmp_path: Path, fake_embedder) -> Iterator[LexicalIndex]:
-    (tmp_path / "guide.md").write_text(PAGE)
-    library = open_library(tmp_path / "store")
-    ingest_paths([tmp_path / "guide.md"], library, fake_embedder)
-    yield LexicalIndex(library.view())
-    library.close()
+    with library_of(tmp_path, fake_embedder, guide=PAGE) as library:
+        yield LexicalIndex(library.view())
 
 
 def test_a_russian_question_finds_the_unit_by_the_drug_name(lexical: LexicalIndex) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import ingest_paths
-from knowledge.library import open_library
 from retrieval.lexical import LexicalIndex
+from tests.support.library import library_of
 
 POLICY = """# Widget policy WP-9
 
@@ -31,11 +30,8 @@ A session with marked relief allows a second widget.
 
 @pytest.fixture
 def lexical(tmp_path: Path, fake_embedder) -> Iterator[LexicalIndex]:
-    (tmp_path / "policy.md").write_text(POLICY)
-    library = open_library(tmp_path / "store")
-    ingest_paths([tmp_path / "policy.md"], library, fake_embedder)
-    yield LexicalIndex(library.view())
-    library.close()
+    with library_of(tmp_path, fake_embedder, policy=POLICY) as library:
+        yield LexicalIndex(library.view())
 
 
 def _defined(lexical: LexicalIndex, question: str) -> list[str]:
@@ -57,3 +53,4 @@ def test_a_one_word_term_only_when_quoted(lexical: LexicalIndex) -> None:
 
 def test_table_rows_and_running_text_define_nothing(lexical: LexicalIndex) -> None:
     assert _defined(lexical, "a second widget allows 99931 code limit") == []
+

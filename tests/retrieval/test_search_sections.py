@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest import ingest_paths
-from knowledge.library import open_library
 from knowledge.sentences import split_sentences
 from retrieval.lexical import Sentence
 from retrieval.search import _under_headings
+from tests.support.library import library_of
 
 PAGE = """# Code 61270
 
@@ -31,10 +30,7 @@ Report 61270 once per widget.
 
 
 def test_the_list_items_under_a_heading_follow_it(tmp_path: Path, fake_embedder) -> None:
-    (tmp_path / "page.md").write_text(PAGE)
-    library = open_library(tmp_path / "store")
-    try:
-        ingest_paths([tmp_path / "page.md"], library, fake_embedder)
+    with library_of(tmp_path, fake_embedder, page=PAGE) as library:
         view = library.view()
         by_heading = {c.meta["section"].split(" > ")[-1]: c for c in view.chunks.values()}
 
@@ -52,5 +48,3 @@ def test_the_list_items_under_a_heading_follow_it(tmp_path: Path, fake_embedder)
             "- One unit per widget closed."]
         # a unit that is no heading lends nothing
         assert _under_headings([unit(notes, "Report 61270 once per widget.")], view) == []
-    finally:
-        library.close()

@@ -6,46 +6,14 @@ from __future__ import annotations
 def make_pdf(pages: list[list[str | tuple[int, str]]], title: str = "") -> bytes:
     """A valid PDF with one Helvetica text line per string, one page per list; a line given as
     ``(size, text)`` is set in that point size (12 otherwise)."""
-
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    n_pages = len(pages)
-    font_id = 3 + 2 * n_pages
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids ["
-        + b" ".join(f"{3 + 2 * i} 0 R".encode() for i in range(n_pages))
-        + f"] /Count {n_pages} >>".encode(),
-    ]
-    for i, lines in enumerate(pages):
+    streams = []
+    for lines in pages:
         ops = "BT 14 TL 72 720 Td " + " ".join(
             f"/F1 {line[0] if isinstance(line, tuple) else 12} Tf "
-            f"({esc(line[1] if isinstance(line, tuple) else line)}) Tj T*" for line in lines
+            f"({_esc(line[1] if isinstance(line, tuple) else line)}) Tj T*" for line in lines
         ) + " ET"
-        stream = ops.encode("latin-1")
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
-            f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
-        )
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                   b"/Encoding /WinAnsiEncoding >>")
-    info = f"<< /Title ({esc(title)}) >>".encode() if title else None
-    if info:
-        objects.append(info)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R"
-    trailer += f" /Info {len(objects)} 0 R >>" if info else " >>"
-    out += f"{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+        streams.append(ops.encode("latin-1"))
+    return _document(streams, ("Helvetica",), (612, 792), title)
 
 
 def make_laid_out_pdf(pages: list[list[tuple]], size: tuple[int, int] = (612, 792)) -> bytes:
@@ -59,11 +27,8 @@ def make_laid_out_pdf(pages: list[list[tuple]], size: tuple[int, int] = (612, 79
       of cell texts, one line each) with column ``widths``, its first row set in bold.
     """
 
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
     def text(x: float, y: float, font: str, pt: float, s: str) -> str:
-        return f"BT /{font} {pt} Tf {x} {y} Td ({esc(s)}) Tj ET"
+        return f"BT /{font} {pt} Tf {x} {y} Td ({_esc(s)}) Tj ET"
 
     streams = []
     for page in pages:
@@ -89,8 +54,18 @@ def make_laid_out_pdf(pages: list[list[tuple]], size: tuple[int, int] = (612, 79
                                     pt, cell))
                     left += w
         streams.append(" ".join(ops).encode("latin-1"))
-    n = len(pages)
-    fonts = (3 + 2 * n, 4 + 2 * n)
+    return _document(streams, ("Helvetica", "Helvetica-Bold"), size, "")
+
+
+def _esc(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def _document(streams: list[bytes], fonts: tuple[str, ...], size: tuple[int, int], title: str) -> bytes:
+    """The PDF file of one content stream per page, fonts F1, F2, ... and an optional title."""
+    n = len(streams)
+    font_ids = [3 + 2 * n + k for k in range(len(fonts))]
+    resources = " ".join(f"/F{k + 1} {font_id} 0 R" for k, font_id in enumerate(font_ids))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [" + b" ".join(f"{3 + 2 * i} 0 R".encode() for i in range(n))
@@ -99,13 +74,14 @@ def make_laid_out_pdf(pages: list[list[tuple]], size: tuple[int, int] = (612, 79
     for i, stream in enumerate(streams):
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]} {size[1]}] "
-            f"/Contents {4 + 2 * i} 0 R /Resources << /Font << /F1 {fonts[0]} 0 R "
-            f"/F2 {fonts[1]} 0 R >> >> >>".encode()
+            f"/Contents {4 + 2 * i} 0 R /Resources << /Font << {resources} >> >> >>".encode()
         )
         objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
-    for name in ("Helvetica", "Helvetica-Bold"):
+    for name in fonts:
         objects.append(f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} "
                        "/Encoding /WinAnsiEncoding >>".encode())
+    if title:
+        objects.append(f"<< /Title ({_esc(title)}) >>".encode())
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for k, body in enumerate(objects, start=1):
@@ -114,5 +90,7 @@ def make_laid_out_pdf(pages: list[list[tuple]], size: tuple[int, int] = (612, 79
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R"
+    trailer += f" /Info {len(objects)} 0 R >>" if title else " >>"
+    out += f"{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
