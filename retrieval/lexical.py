@@ -59,13 +59,20 @@ def tokenize(text: str) -> list[str]:
     return [t for t in phrase_words(text) if t not in _STOP]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sentence:
-    """A sentence of a chunk: ``chunk.text[start:end]``."""
+    """A sentence of a chunk: ``chunk.text[start:end]``; equal to another of the same span of
+    the same chunk (compared by ``key``, not by the chunk's whole text)."""
 
     chunk: Chunk
     start: int
     end: int
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sentence) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
     @property
     def text(self) -> str:

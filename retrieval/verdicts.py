@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from knowledge.claims import (
     DISTINCT_SERVICE_MODIFIERS,
@@ -46,12 +47,17 @@ def states_alone(text: str) -> bool:
 
 
 def _found(word: str, text: str) -> bool:
+    return _word_pattern(word).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern[str]:
     # Whole words where words are spaced (Latin, Cyrillic scripts); substrings elsewhere.
     body = f".{{0,{_GAP_CHARS}}}?".join(re.escape(part) for part in word.split(_GAP))
     if any(ch.isascii() or "\u0400" <= ch <= "\u04ff" or "\u00c0" <= ch <= "\u024f"
            or "\u1e00" <= ch <= "\u1eff" for ch in word if ch.isalpha()):
         body = rf"(?<!\w){body}(?!\w)"
-    return re.search(body, text) is not None
+    return re.compile(body)
 
 
 def _says_alone(question: Question) -> bool:
