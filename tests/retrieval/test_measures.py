@@ -34,6 +34,14 @@ def test_every_measure_is_asked_in_ten_languages(measure: dict) -> None:
         ("en", "What percent pain relief counts?", "percent"),
         ("de", "Wie hoch ist der Betrag für 61230?", "money"),
         ("ko", "61235 는 하루 몇 단위까지?", "units"),
+        ("en", "How long does the widget stay on the arm?", "duration"),
+        ("zh", "装置要戴多久？", "duration"),
+        ("de", "Wie lange bleibt das Pflaster auf der Haut?", "duration"),
+        ("vi", "Phải nằm nghỉ bao lâu?", "duration"),
+        ("tl", "Gaano katagal dapat magpahinga?", "duration"),
+        ("de", "Wie schwer darf man nach dem Eingriff heben?", "weight"),
+        ("es", "¿Cuánto peso puede levantar el paciente?", "weight"),
+        ("ko", "시술 후 들 수 있는 무게는?", "weight"),
     ],
 )
 def test_the_kind_of_number_asked_for(lang: str, question: str, measure: str) -> None:
@@ -43,6 +51,8 @@ def test_the_kind_of_number_asked_for(lang: str, question: str, measure: str) ->
 def test_a_question_without_a_number_asks_for_none() -> None:
     assert asked_measures("What is code 61235?", "en") == frozenset()
     assert asked_measures("Holidays and weekends: is the widget office open?", "en") == frozenset()
+    # "весь" (whole) is not a question about weight ("вес")
+    assert "weight" not in asked_measures("Какой код покрывает весь сеанс?", "ru")
 
 
 @pytest.mark.parametrize(
@@ -57,6 +67,12 @@ def test_a_question_without_a_number_asks_for_none() -> None:
         ("Up to 2 mL of contrast per widget.", "volume", True),
         ("Fast for 6 hours before the visit.", "hours", True),
         ("Fast before the visit.", "hours", False),
+        ("The band stays on for about 2 hours and is loosened slowly.", "duration", True),
+        ("Rest in the recovery area for 35 minutes.", "duration", True),
+        ("Keep the dressing dry for 2 weeks.", "duration", True),
+        ("Code 61235 applies to the second widget.", "duration", False),
+        ("Avoid lifting more than 10 pounds for a week.", "weight", True),
+        ("Avoid heavy lifting.", "weight", False),
     ],
 )
 def test_sentences_holding_a_number_of_a_kind(sentence: str, measure: str, holds: bool) -> None:
