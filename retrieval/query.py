@@ -198,6 +198,10 @@ def asks_money(text: str, language: str) -> bool:
 
 
 _PAYING = frozenset({"payment", "price_amount", "reimbursement"})
+# Kinds of number a "how much / how many" may ask for that are no amount paid (a count of
+# units or a percentage may be one: "how much for 2 units", "what percent is paid").
+_NOT_MONEY = frozenset({"days", "weeks", "months", "hours", "minutes", "duration", "volume",
+                        "area", "weight"})
 
 
 def _concepts(text: str, language: str) -> tuple[str, ...]:
@@ -208,7 +212,9 @@ def _concepts(text: str, language: str) -> tuple[str, ...]:
         found.append("price_amount")
     # "Does the insurer reimburse 50706?": a payer and its paying make a coverage question.
     # "Сколько план платит за 99945?": a payment word and "how much" ask for an amount.
-    if "payment" in found and "price_amount" not in found and _asks_how_much(text, language):
+    # "Within how many days of a post-payment review ...": the "how many" asks for days.
+    if ("payment" in found and "price_amount" not in found and _asks_how_much(text, language)
+            and not asked_measures(text, language) & _NOT_MONEY):
         found.append("price_amount")
     paying = {"payment", "price_amount", "reimbursement"} & set(found)
     if "payer" in found and paying and "payer_coverage" not in found:

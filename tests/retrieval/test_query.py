@@ -50,6 +50,10 @@ def test_a_payer_and_its_paying_make_a_coverage_question(question: str, coverage
         ("Сколько план Northfield платит за 99945?", True),
         ("99945 얼마 지불하나요?", True),
         ("Is 50706 an extra charge on top of the main procedure?", False),
+        # "how many days" after a payment: the days are asked, not an amount
+        ("Сколько дней есть на ответ после оплаты по 99945?", False),
+        ("支付后多少天内要提交 99945 的记录？", False),
+        ("Сколько план платит за 2 единицы 99945?", True),
     ],
 )
 def test_how_much_with_a_payment_word_asks_for_an_amount(question: str, amount: bool) -> None:
