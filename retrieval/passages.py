@@ -226,9 +226,25 @@ def list_block(sentence: Sentence) -> list[Sentence]:
         last += 1
     if last == first and not is_item(chunk.text[slice(*spans[first])]):
         return []  # a lead-in with no items after it
-    block = [Sentence(chunk, s, e) for s, e in spans[first : last + 1]]
+    return _trimmed([Sentence(chunk, s, e) for s, e in spans[first : last + 1]], at - first)
+
+
+def _trimmed(block: list[Sentence], keep: int) -> list[Sentence]:
+    """``block`` cut to ``_MAX_CHARS``: the items farthest after ``block[keep]`` go first, then
+    those before it (the lead-in, ending ":", stays while an item before it can go); the
+    sentence asked about is never cut."""
+    lead = 1 if block[0].text.rstrip().endswith(":") and keep > 0 else 0
     while sum(len(b.text) for b in block) > _MAX_CHARS and len(block) > 1:
-        block.pop()
+        if keep < len(block) - 1:
+            block.pop()
+        elif keep > lead:
+            block.pop(lead)
+            keep -= 1
+        elif keep > 0:
+            block.pop(0)
+            keep -= 1
+        else:
+            break
     return block
 
 

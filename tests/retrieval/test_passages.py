@@ -212,3 +212,27 @@ def test_a_question_of_the_materials_comes_with_its_answer() -> None:
     inline = _find(view, "Does 61230")  # the answer in the question's own paragraph
     assert [s.text for s in answer_to(view, inline)] == ["No.", "Imaging is 61235."]
     assert not is_asked("The office moves in May.")
+
+
+LONG = "Widget rules:\n\n" + "".join(
+    f"- Rule {n}: widgets of class {n} are paid at {n}0 percent when the sleeve is documented "
+    "in the record and the invoice is attached.\n" for n in range(1, 9)
+)
+
+
+def test_a_long_list_is_cut_around_the_item_asked_about() -> None:
+    chunk = Chunk(chunk_id="c3", doc_id="d3", source="r.md", position=0, text=LONG, start=0,
+                  end=len(LONG))
+    spans = split_sentences(LONG)
+
+    def block_of(prefix: str) -> list[str]:
+        item = next(Sentence(chunk, a, b) for a, b in spans if LONG[a:b].startswith(prefix))
+        return [s.text for s in list_block(item)]
+
+    last = block_of("- Rule 8")
+    assert last[-1].startswith("- Rule 8") and last[0] == "Widget rules:"
+    assert sum(len(t) for t in last) <= 600 and len(last) < 9
+    first = block_of("- Rule 1")
+    assert first[:2] == ["Widget rules:", first[1]] and first[1].startswith("- Rule 1")
+    middle = block_of("- Rule 5")
+    assert any(t.startswith("- Rule 5") for t in middle)
