@@ -89,7 +89,30 @@ def _wrap_loose_text(html: str) -> str | lxml_html.HtmlElement:
             para.text, div.text = div.text, None
             div.insert(0, para)
     _definition_lists_as_items(tree)
+    _keep_fact_lines(tree)
     return tree
+
+
+# Class names trafilatura reads as page furniture ("meta", "info" bars, widgets). A code page
+# may put the code's facts in one: "Category I | Add-on code: No | Global period: 000".
+_FURNITURE_CLASS = re.compile(r"meta|info|widget|rating", re.IGNORECASE)
+_FACT = re.compile(r"(?:^|[|\n;])\s*([A-Za-z][\w ()/-]{1,40}?):\s*[^|\n;]+")
+# A byline or a post's data is furniture indeed ("By J. Doe | Updated: May 2, 2025").
+_BYLINE = re.compile(
+    r"\b(?:by|author|posted|published|updated|date|reading time|read time|comments?|views?|"
+    r"share|tags?|categor(?:y|ies))\b", re.IGNORECASE)
+
+
+def _keep_fact_lines(tree: lxml_html.HtmlElement) -> None:
+    """An element whose class marks page furniture but whose text is two or more "Label:
+    value" facts (none of them a byline's) loses that class, so that its facts are read."""
+    for el in tree.iter():
+        cls = el.get("class") if isinstance(el.tag, str) else None
+        if not cls or not _FURNITURE_CLASS.search(cls):
+            continue
+        labels = _FACT.findall(" ".join(el.text_content().split()))
+        if len(labels) >= 2 and not any(_BYLINE.search(label) for label in labels):
+            del el.attrib["class"]
 
 
 def _definition_lists_as_items(tree: lxml_html.HtmlElement) -> None:

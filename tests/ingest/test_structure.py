@@ -359,6 +359,37 @@ def test_html_definition_list_terms_keep_their_values(tmp_path: Path) -> None:
     assert not {"1.20", "- 1.20"} & set(found)  # a value never stands without its term
 
 
+def test_html_facts_in_a_furniture_class_are_read_and_bylines_are_not(tmp_path: Path) -> None:
+    page = """<!DOCTYPE html><html lang="en"><head><title>CPT 61235 | Example Codes</title></head>
+<body><header><nav><a href="/">Example Codes</a> | <a href="/lookup">Code Lookup</a> |
+<a href="/blog">Blog</a></nav></header>
+<div class="breadcrumb">Home &raquo; CPT &raquo; Widgets &raquo; 61235</div>
+<main>
+<h1>61235</h1>
+<p class="meta">Category I | Add-on code: No | Global period: 010 | MUE: 2</p>
+<p class="post-meta">By: Ann Example | Updated: 2 May 2026 | Reading time: 4 min</p>
+<h2>Official description</h2>
+<p>Widget revision, open approach, each widget, including the imaging that guides it and the
+closure of the access site.</p>
+<h2>Coding guidelines</h2>
+<ul>
+<li>Report 61235 once per widget revised; a second widget on the other side is a second unit.</li>
+<li>(Do not report 61235 in conjunction with 61230 for the same widget)</li>
+<li>Imaging guidance is included and is not reported separately with 61235.</li>
+</ul>
+<h2>Documentation</h2>
+<p>The note names the widget, its side, the approach and the reason for the revision, with the
+imaging that guided it.</p>
+</main>
+<footer><p>Copyright 2026 Example Codes. All rights reserved.</p></footer>
+</body></html>"""
+    path = tmp_path / "ref.html"
+    path.write_text(page)
+    text = load(path).text
+    assert "Category I | Add-on code: No | Global period: 010 | MUE: 2" in text
+    assert "Ann Example" not in text and "Reading time" not in text
+
+
 PLAIN_TABLE = """Edit narrative for widget codes
 
 4. The pairs below illustrate the policy above.
