@@ -13,7 +13,7 @@ import re
 from retrieval.lexical import LexicalIndex
 from retrieval.query import Question
 
-__all__ = ["is_year", "unknown_name", "year_not_given"]
+__all__ = ["is_year", "term_not_written", "unknown_name", "year_not_given"]
 
 # A calendar year standing alone ("in 2023", "2025年"), not part of a version ("2025.1"),
 # an amount or a longer number.
@@ -62,3 +62,29 @@ def unknown_name(question: Question, lexical: LexicalIndex) -> str | None:
         if not lexical.documents_with(word):
             return word
     return None
+
+
+# Languages whose own words are not in Latin letters: a Latin-script run in a question of one
+# of them is a term quoted from the materials' language ("срок подачи (timely filing)").
+_OWN_SCRIPT = frozenset({"ru", "zh", "ar", "ko"})
+_LATIN_TERM = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z-]{2,}(?:\s+[A-Za-z][A-Za-z-]{2,})*(?![\w-])")
+
+
+def term_not_written(
+    question: Question, lexical: LexicalIndex, docs: frozenset[str], names: frozenset[str]
+) -> str | None:
+    """An English term a question in another script quotes ("timely filing") that the
+    documents ``docs`` it names (by ``names``) never write, if any: what they say answers
+    another question."""
+    if question.language not in _OWN_SCRIPT or not docs:
+        return None
+    folded = {n.casefold() for n in names}
+    for m in _LATIN_TERM.finditer(question.text):
+        term = m.group()
+        if any(n in term.casefold() for n in folded) or any(
+                term.casefold() in n for n in folded):
+            continue
+        if not lexical.mentions(term, docs):
+            return term
+    return None
+

@@ -18,7 +18,7 @@ from knowledge.codes import codes_in, find_codes
 from knowledge.models import CodeRules
 from knowledge.near_codes import near_miss
 from knowledge.rule_merge import states_about
-from retrieval.anchors import unknown_name, year_not_given
+from retrieval.anchors import term_not_written, unknown_name, year_not_given
 from retrieval.boilerplate import is_boilerplate
 from retrieval.glossary import (
     concept_terms,
@@ -138,9 +138,10 @@ def refusal_reason(
         return "The uploaded materials do not cover this question.", {}
     if year_not_given(question, lexical) or (
         asks_attribute and question.codes and unknown_name(question, lexical)
-    ):
+    ) or (names and term_not_written(question, lexical, focus_docs, names)):
         # "The fee of 99945 in 2023", "what Sanitas pays for 99945": pinned to a year or a
-        # source the materials never write beside the code.
+        # source the materials never write beside the code; "срок подачи (timely filing) у
+        # Northfield": a term the named document never writes.
         return "The uploaded materials do not cover this question.", {}
     if not result.sentences:
         return "The uploaded materials do not cover this question.", {}

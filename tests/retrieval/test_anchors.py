@@ -9,13 +9,14 @@ import pytest
 
 from ingest import ingest_paths
 from knowledge.library import open_library
-from retrieval.anchors import unknown_name, year_not_given
+from retrieval.anchors import term_not_written, unknown_name, year_not_given
 from retrieval.lexical import LexicalIndex
 from retrieval.query import analyze_question
 
 PAGE = """# Harbor Mutual widget schedule
 
 Rates effective March 1, 2025 (revision 2024.2). Harbor Mutual pays $61.00 for 61235.
+Prior authorization is needed for 61235 in the office.
 
 """
 OTHER = """# Widget newsletter
@@ -67,3 +68,23 @@ def test_a_proper_name_no_document_holds(
     lexical: LexicalIndex, question: str, name: str | None
 ) -> None:
     assert unknown_name(analyze_question(question), lexical) == name
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("Какой срок подачи претензий (timely filing) у Harbor Mutual?", "timely filing"),
+        ("Harbor Mutual 的 timely filing 期限是多久？", "timely filing"),
+        ("Harbor Mutual 对 61235 需要 prior authorization 吗？", None),
+        ("Harbor Mutual에서 61235의 office 금액은?", None),
+        # a question in a Latin script: its words are its own, not quoted terms
+        ("What is the timely filing limit at Harbor Mutual?", None),
+    ],
+)
+def test_a_term_quoted_from_the_materials_must_be_in_the_named_document(
+    lexical: LexicalIndex, question: str, term: str | None
+) -> None:
+    docs = frozenset(d for d in lexical.documents_with("harbor") if d)
+    assert docs
+    found = term_not_written(analyze_question(question), lexical, docs, frozenset({"Harbor Mutual"}))
+    assert found == term
