@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.lexical import LexicalIndex
+from retrieval.lexical import LexicalIndex, Sentence, phrase_words
 from retrieval.query import Question
 
 __all__ = ["is_year", "term_not_written", "unknown_name", "year_not_given"]
@@ -21,7 +21,7 @@ _YEAR = re.compile(r"(?<![\d.,$])(?:19|20)\d{2}(?![\d.,]\d|\d)")
 # A proper name as questions write one: a capital, lower-case letters after it, perhaps an
 # inner capital ("Sanitas", "PhilHealth", "Medicaid"). Upper-case abbreviations ("TPN",
 # "DOS", "OK") are left out: questions use them for common words.
-_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?![\w-])")
+_NAME = re.compile(r"(?<![A-Za-z0-9_-])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?![A-Za-z0-9_-])")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
 # What may stand before the first word of a sentence (a capital there names nothing).
 _SENTENCE_START = tuple(".?!:;¿¡\"'«“(")
@@ -75,16 +75,26 @@ def term_not_written(
 ) -> str | None:
     """An English term a question in another script quotes ("timely filing") that the
     documents ``docs`` it names (by ``names``) never write, if any: what they say answers
-    another question."""
+    another question. A question naming codes needs the term where the documents speak of
+    one of them ("97605 ... (facility)" is not answered by 97605's office row)."""
     if question.language not in _OWN_SCRIPT or not docs:
         return None
     folded = {n.casefold() for n in names}
+    units = [u for code in question.codes for u in lexical.about_code(code, docs)]
     for m in _LATIN_TERM.finditer(question.text):
         term = m.group()
         if any(n in term.casefold() for n in folded) or any(
                 term.casefold() in n for n in folded):
             continue
-        if not lexical.mentions(term, docs):
+        if not lexical.mentions(term, docs) or question.codes and not any(
+                _writes(u, term) for u in units):
             return term
     return None
+
+
+def _writes(unit: Sentence, term: str) -> bool:
+    """The unit, or the heading it stands under, writes ``term`` (words folded)."""
+    words = f" {' '.join(phrase_words(term))} "
+    return words in f" {' '.join(phrase_words(unit.text))} " or words in (
+        f" {' '.join(phrase_words(unit.chunk.meta.get('section', '')))} ")
 

@@ -17,6 +17,7 @@ PAGE = """# Harbor Mutual widget schedule
 
 Rates effective March 1, 2025 (revision 2024.2). Harbor Mutual pays $61.00 for 61235.
 Prior authorization is needed for 61235 in the office.
+Facility rates are published for 61250 only.
 
 """
 OTHER = """# Widget newsletter
@@ -77,6 +78,9 @@ def test_a_proper_name_no_document_holds(
         ("Harbor Mutual 的 timely filing 期限是多久？", "timely filing"),
         ("Harbor Mutual 对 61235 需要 prior authorization 吗？", None),
         ("Harbor Mutual에서 61235의 office 금액은?", None),
+        # written in the document, but not where it speaks of the code asked about
+        ("Harbor Mutual에서 61235의 facility 금액은?", "facility"),
+        ("Harbor Mutual에서 61250의 facility 금액은?", None),
         # a question in a Latin script: its words are its own, not quoted terms
         ("What is the timely filing limit at Harbor Mutual?", None),
     ],
@@ -88,3 +92,9 @@ def test_a_term_quoted_from_the_materials_must_be_in_the_named_document(
     assert docs
     found = term_not_written(analyze_question(question), lexical, docs, frozenset({"Harbor Mutual"}))
     assert found == term
+
+
+def test_a_name_with_a_particle_glued_to_it_is_still_a_name(lexical: LexicalIndex) -> None:
+    assert unknown_name(analyze_question("61235는 Sanitas에서 얼마예요?"), lexical) == "Sanitas"
+    assert unknown_name(analyze_question("61235在Sanitas的价格是多少？"), lexical) == "Sanitas"
+    assert unknown_name(analyze_question("61235는 Harbor에서 얼마예요?"), lexical) is None

@@ -336,6 +336,9 @@ def test_a_name_one_page_holds_makes_it_the_focus(assistant: Assistant) -> None:
 
     assert focus("Does Northfield accept 99931 when the cystoscopy was on another day?") == payer
     assert focus("Who can appeal under note CE-0417?") == payer
+    # a particle glued to the name ("Northfield에서", "在Northfield的") leaves it a name
+    assert focus("Northfield에서 99931을 다른 날 방광경과 같이 받나요?") == payer
+    assert focus("在Northfield的规定里，99931可以在另一天做膀胱镜后报吗？") == payer
     # Several pages name 99931; without the name all of them stay in focus.
     assert len(focus("Does the plan accept 99931 when the cystoscopy was on another day?")) > 1
     # A name and a code that no page shares: the name narrows nothing.
