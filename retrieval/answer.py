@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from knowledge.codes import codes_in
+from knowledge.codes import codes_in, find_codes
 from knowledge.library import LibraryView
 from retrieval.boilerplate import is_boilerplate
 from retrieval.citing import CitationList, quote_block
@@ -136,11 +136,15 @@ def _lead(usable: list[Evidence], codes: frozenset[str], measures: frozenset[str
     next few, scoring close to it, fits the question's code and kind of number better."""
     best = usable[0]
 
-    def fit(e: Evidence) -> int:
+    def fit(e: Evidence) -> tuple[bool, bool, bool]:
+        # The number asked; then a unit keyed by the code (its row or entry, "Code: 99931 |
+        # ..."), then one naming it (perhaps as one of a list of twenty).
         text = e.sentence.text
         number = bool(measures) and holds_measure(text, measures)
+        first = find_codes(text)[:1]
+        keyed = bool(first) and first[0][0] in codes
         code = bool(codes) and bool(codes & set(codes_in(text)))
-        return 2 * number + code
+        return number, keyed, code
 
     def close(e: Evidence) -> bool:
         ratio = _MEASURE_RATIO if measures and holds_measure(e.sentence.text, measures) else (

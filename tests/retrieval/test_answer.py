@@ -65,3 +65,15 @@ def test_a_sentence_with_the_kind_of_number_asked_leads_from_deeper_in_the_pool(
     assert chosen[0].sentence.text.startswith("Stop the widget pills 36 hours")
     # Asked for no number, the search's order stands.
     assert select_evidence(result)[0].sentence.text.startswith("Widget note 0")
+
+
+def test_the_row_of_the_code_leads_over_a_list_naming_it_among_others() -> None:
+    text = ("(Use 61299 in conjunction with 61230, 61235, 61240, 61245, 61250, 61255)\n"
+            "Code: 61240 | Summary: Widget exchange | Approach: Through the side port")
+    chunk = Chunk(chunk_id="r", doc_id="d", source="manual.docx", position=0, text=text,
+                  start=0, end=len(text))
+    lines = text.split("\n")
+    result = SearchResult(sentences=[_evidence(chunk, lines[0], 0.05),
+                                     _evidence(chunk, lines[1], 0.045)])
+    chosen = select_evidence(result, codes=frozenset({"61240"}))
+    assert chosen[0].sentence.text.startswith("Code: 61240 |")

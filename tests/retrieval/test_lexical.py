@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.lexical import LexicalIndex
+from retrieval.lexical import LexicalIndex, tokenize
 from tests.support.library import library_of
 
 POLICY = """# Widget policy WP-9
@@ -54,3 +54,10 @@ def test_a_one_word_term_only_when_quoted(lexical: LexicalIndex) -> None:
 def test_table_rows_and_running_text_define_nothing(lexical: LexicalIndex) -> None:
     assert _defined(lexical, "a second widget allows 99931 code limit") == []
 
+
+
+def test_words_of_unspaced_scripts_stand_apart_from_latin_words_and_codes() -> None:
+    assert tokenize("在Quillmark的61235价格") == ["在", "quillmark", "的", "61235", "价格"]
+    korean = tokenize("Pinecastle에서 61235를")  # Hangul comes out decomposed (NFKD)
+    assert korean[0] == "pinecastle" and korean[2] == "61235" and len(korean) == 4
+    assert tokenize("уретроцистография 61235-RT") == ["уретроцистография", "61235", "rt"]
