@@ -83,9 +83,9 @@ def term_not_written(
     units = [u for code in question.codes for u in lexical.about_code(code, docs)]
     for m in _LATIN_TERM.finditer(question.text):
         term = m.group()
-        if any(n in term.casefold() for n in folded) or any(
+        if term.isupper() or any(n in term.casefold() for n in folded) or any(
                 term.casefold() in n for n in folded):
-            continue
+            continue  # an abbreviation ("CPT", "E/M") is used loosely, a name is the source's
         if not lexical.mentions(term, docs) or question.codes and not any(
                 _writes(u, term) for u in units):
             return term

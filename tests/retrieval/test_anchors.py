@@ -77,6 +77,8 @@ def test_a_proper_name_no_document_holds(
         ("Какой срок подачи претензий (timely filing) у Harbor Mutual?", "timely filing"),
         ("Harbor Mutual 的 timely filing 期限是多久？", "timely filing"),
         ("Harbor Mutual 对 61235 需要 prior authorization 吗？", None),
+        # an abbreviation the document need not write ("CPT")
+        ("Harbor Mutual 对 CPT 61235 需要 prior authorization 吗？", None),
         ("Harbor Mutual에서 61235의 office 금액은?", None),
         # written in the document, but not where it speaks of the code asked about
         ("Harbor Mutual에서 61235의 facility 금액은?", "facility"),
