@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.glossary import concept_terms, concepts_in
 from retrieval.lexical import LexicalIndex, Sentence, phrase_words
 from retrieval.query import Question
 
@@ -80,21 +81,27 @@ def term_not_written(
     if question.language not in _OWN_SCRIPT or not docs:
         return None
     folded = {n.casefold() for n in names}
-    units = [u for code in question.codes for u in lexical.about_code(code, docs)]
+    # The words of the units about the question's codes, each with its heading's.
+    beside = [f" {' '.join(phrase_words(u.text))} | {' '.join(phrase_words(_section(u)))} "
+              for code in question.codes for u in lexical.about_code(code, docs)]
     for m in _LATIN_TERM.finditer(question.text):
         term = m.group()
         if term.isupper() or any(n in term.casefold() for n in folded) or any(
                 term.casefold() in n for n in folded):
             continue  # an abbreviation ("CPT", "E/M") is used loosely, a name is the source's
+        known = concepts_in(term, "en")
+        if known:
+            # A term the glossary knows ("prior auth", "payer") names its concept, which the
+            # document may write in any of its spellings, anywhere ("prior authorization").
+            if not any(lexical.mentions(t, docs) for c in known for t in concept_terms(c)):
+                return term
+            continue
+        phrase = f" {' '.join(phrase_words(term))} "
         if not lexical.mentions(term, docs) or question.codes and not any(
-                _writes(u, term) for u in units):
+                phrase in words for words in beside):
             return term
     return None
 
 
-def _writes(unit: Sentence, term: str) -> bool:
-    """The unit, or the heading it stands under, writes ``term`` (words folded)."""
-    words = f" {' '.join(phrase_words(term))} "
-    return words in f" {' '.join(phrase_words(unit.text))} " or words in (
-        f" {' '.join(phrase_words(unit.chunk.meta.get('section', '')))} ")
-
+def _section(unit: Sentence) -> str:
+    return str(unit.chunk.meta.get("section", ""))

@@ -16,7 +16,7 @@ from retrieval.query import analyze_question
 PAGE = """# Harbor Mutual widget schedule
 
 Rates effective March 1, 2025 (revision 2024.2). Harbor Mutual pays $61.00 for 61235.
-Prior authorization is needed for 61235 in the office.
+Prior authorization is needed for 61235 in the office. The health plan reviews it.
 Facility rates are published for 61250 only.
 
 """
@@ -77,6 +77,9 @@ def test_a_proper_name_no_document_holds(
         ("Какой срок подачи претензий (timely filing) у Harbor Mutual?", "timely filing"),
         ("Harbor Mutual 的 timely filing 期限是多久？", "timely filing"),
         ("Harbor Mutual 对 61235 需要 prior authorization 吗？", None),
+        # a term the glossary knows, written in another of its spellings
+        ("Нужна ли prior auth для 61235 в Harbor Mutual?", None),
+        ("Harbor Mutual 这个 payer 对 61235 的规定是什么？", None),
         # an abbreviation the document need not write ("CPT")
         ("Harbor Mutual 对 CPT 61235 需要 prior authorization 吗？", None),
         ("Harbor Mutual에서 61235의 office 금액은?", None),
