@@ -11,6 +11,7 @@ import re
 
 from knowledge.library import LibraryView
 from knowledge.rule_merge import states_about
+from retrieval.glossary import concepts_in
 from retrieval.lexical import LexicalIndex, tokenize
 from retrieval.query import Question
 from retrieval.search import SearchHints
@@ -150,6 +151,8 @@ def _named_documents(
     found: set[str] = set()
     names: set[str] = set()
     for word in _NAME.findall(question.text):
+        if word.isupper() and concepts_in(word, "en"):
+            continue  # "MUE", "NCCI", "CPT": coding vocabulary, whichever page writes it
         docs = lexical.documents_with(word)
         if len(docs) == 1 and word.lower() not in _NOT_NAMES:
             found |= docs

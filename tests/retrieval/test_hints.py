@@ -14,6 +14,7 @@ MANUAL = """# WXPA widget manual, chapter 4
 
 Under the WXPA manual, a widget biopsy on the day of widget surgery is reported with
 modifier 59 only when no earlier pathology report exists for the widget.
+The work RVU of 61240 is 7.61.
 """
 POLICY = """# Harbor Mutual widget policy
 
@@ -41,3 +42,5 @@ def test_an_acronym_one_document_writes_names_that_document(tmp_path: Path, fake
             "manual.md"}
         # an acronym several documents write names none of them
         assert focus("What is the MUE for a widget biopsy with modifier 59?") == set()
+        # nor does coding vocabulary one document alone writes ("RVU")
+        assert focus("What is the RVU for a widget biopsy with modifier 59?") == set()
