@@ -94,7 +94,7 @@ def _wrap_loose_text(html: str) -> str | lxml_html.HtmlElement:
 
 
 # Class names trafilatura reads as page furniture ("meta", "info" bars, widgets). A code page
-# may put the code's facts in one: "Category I | Add-on code: No | Global period: 000".
+# may put the code's facts in one: "Status: active | Global period: 090 | MUE: 2".
 _FURNITURE_CLASS = re.compile(r"meta|info|widget|rating", re.IGNORECASE)
 _FACT = re.compile(r"(?:^|[|\n;])\s*([A-Za-z][\w ()/-]{1,40}?):\s*[^|\n;]+")
 # A byline or a post's data is furniture indeed ("By J. Doe | Updated: May 2, 2025").

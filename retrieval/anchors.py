@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from retrieval.glossary import concept_terms, concepts_in
-from retrieval.lexical import LexicalIndex, Sentence, phrase_words
+from retrieval.lexical import LexicalIndex, phrase_words
 from retrieval.query import Question
+from retrieval.source_view import heading_path
 
 __all__ = ["is_year", "term_not_written", "unknown_name", "year_not_given"]
 
@@ -66,7 +67,8 @@ def unknown_name(question: Question, lexical: LexicalIndex) -> str | None:
 
 
 # Languages whose own words are not in Latin letters: a Latin-script run in a question of one
-# of them is a term quoted from the materials' language ("срок подачи (timely filing)").
+# of them is a term quoted from the materials' language (a Russian question saying "(clean
+# claim)").
 _OWN_SCRIPT = frozenset({"ru", "zh", "ar", "ko"})
 _LATIN_TERM = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z-]{2,}(?:\s+[A-Za-z][A-Za-z-]{2,})*(?![\w-])")
 
@@ -74,16 +76,14 @@ _LATIN_TERM = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z-]{2,}(?:\s+[A-Za-z][A-Za-z-
 def term_not_written(
     question: Question, lexical: LexicalIndex, docs: frozenset[str], names: frozenset[str]
 ) -> str | None:
-    """An English term a question in another script quotes ("timely filing") that the
+    """An English term a question in another script quotes ("clean claim") that the
     documents ``docs`` it names (by ``names``) never write, if any: what they say answers
     another question. A question naming codes needs the term where the documents speak of
-    one of them ("97605 ... (facility)" is not answered by 97605's office row)."""
+    one of them ("61235 ... (facility)" is not answered by 61235's office row)."""
     if question.language not in _OWN_SCRIPT or not docs:
         return None
     folded = {n.casefold() for n in names}
-    # The words of the units about the question's codes, each with its heading's.
-    beside = [f" {' '.join(phrase_words(u.text))} | {' '.join(phrase_words(_section(u)))} "
-              for code in question.codes for u in lexical.about_code(code, docs)]
+    beside: list[str] | None = None  # the words of the units about the codes, read once
     for m in _LATIN_TERM.finditer(question.text):
         term = m.group()
         if term.isupper() or any(n in term.casefold() for n in folded) or any(
@@ -96,12 +96,17 @@ def term_not_written(
             if not any(lexical.mentions(t, docs) for c in known for t in concept_terms(c)):
                 return term
             continue
-        phrase = f" {' '.join(phrase_words(term))} "
-        if not lexical.mentions(term, docs) or question.codes and not any(
-                phrase in words for words in beside):
+        if not lexical.mentions(term, docs):
             return term
+        if question.codes:
+            if beside is None:
+                beside = [_words(f"{u.text} | {' '.join(heading_path(u.chunk))}")
+                          for code in question.codes for u in lexical.about_code(code, docs)]
+            if not any(_words(term) in words for words in beside):
+                return term
     return None
 
 
-def _section(unit: Sentence) -> str:
-    return str(unit.chunk.meta.get("section", ""))
+def _words(text: str) -> str:
+    """``text``'s folded words, spaced and padded for whole-phrase search."""
+    return f" {' '.join(phrase_words(text))} "

@@ -92,9 +92,7 @@ def select_evidence(
     if codes:
         # A sentence naming only other codes, under no heading naming the question's code, is
         # about those codes ("Code 99973 has a 090 global period" for 99982's): after the rest.
-        others = [_other_codes_only(e.sentence, codes) for e in usable]
-        usable = [e for e, o in zip(usable, others, strict=True) if not o] + [
-            e for e, o in zip(usable, others, strict=True) if o]
+        usable = sorted(usable, key=lambda e: _other_codes_only(e.sentence, codes))  # stable
     best = usable[0]
     if prefer is not None:
         best = next((e for e in usable[:prefer_pool] if prefer(e.sentence)), best)

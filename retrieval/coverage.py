@@ -140,8 +140,8 @@ def refusal_reason(
         asks_attribute and question.codes and unknown_name(question, lexical)
     ) or (names and term_not_written(question, lexical, focus_docs, names)):
         # "The fee of 99945 in 2023", "what Sanitas pays for 99945": pinned to a year or a
-        # source the materials never write beside the code; "срок подачи (timely filing) у
-        # Northfield": a term the named document never writes.
+        # source the materials never write beside the code; "(clean claim)" quoted in a
+        # Russian question about Northfield: a term the named document never writes.
         return "The uploaded materials do not cover this question.", {}
     if not result.sentences:
         return "The uploaded materials do not cover this question.", {}

@@ -44,7 +44,7 @@ _OTHER_WORK = frozenset({
 # A capitalised word of 4+ letters, or an identifier like CE-0417.
 # A Korean or Japanese particle may be glued to a name ("Northfield에서"): only Latin
 # letters and digits around it make it part of a longer word.
-# An acronym ("UCEP") names a document too, when it is the only one that writes it.
+# An acronym ("WXPA") names a document too, when it is the only one that writes it.
 _NAME = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Z][a-z]{3,}[A-Za-z]*|[A-Z]{1,4}-\d{2,}|[A-Z]{3,6})(?![A-Za-z0-9])")
 # Capitalised words that name no document: sentence starts and coding words.

@@ -31,8 +31,8 @@ _DEFINED_WORDS = 5  # the longest term read as one
 _QUOTED = re.compile(r"[\"'\u201c\u2018\u00ab\u300c]([^\"'\u201d\u2019\u00bb\u300d]{2,60})[\"'\u201d\u2019\u00bb\u300d]")
 _TITLE_MAX = 160
 # A word: a run of letters and digits of one kind, spaced scripts (Latin, Cyrillic, Arabic ...)
-# apart from those written without spaces (Chinese, Japanese, Korean): "在Quillmark的50706"
-# and "Pinecastle에서" hold the words "quillmark", "50706" and "pinecastle".
+# apart from those written without spaces (Chinese, Japanese, Korean): "在Northfield的61235"
+# and "Northfield에서" hold the words "northfield" and "61235".
 _UNSPACED = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_UNSPACED}]+|(?:(?![{_UNSPACED}])[^\W_])+", re.UNICODE)
 # Function words carry no evidence; kept short on purpose (materials are English).

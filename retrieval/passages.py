@@ -237,14 +237,9 @@ def _trimmed(block: list[Sentence], keep: int) -> list[Sentence]:
     while sum(len(b.text) for b in block) > _MAX_CHARS and len(block) > 1:
         if keep < len(block) - 1:
             block.pop()
-        elif keep > lead:
-            block.pop(lead)
+        else:  # the kept item is last: one before it goes, the lead-in last of all
+            block.pop(lead if keep > lead else 0)
             keep -= 1
-        elif keep > 0:
-            block.pop(0)
-            keep -= 1
-        else:
-            break
     return block
 
 

@@ -198,10 +198,9 @@ def asks_money(text: str, language: str) -> bool:
 
 
 _PAYING = frozenset({"payment", "price_amount", "reimbursement"})
-# Kinds of number a "how much / how many" may ask for that are no amount paid (a count of
-# units or a percentage may be one: "how much for 2 units", "what percent is paid").
-_NOT_MONEY = frozenset({"days", "weeks", "months", "hours", "minutes", "duration", "volume",
-                        "area", "weight"})
+# Kinds of number a "how much / how many" may ask for that may be an amount paid ("how much
+# for 2 units", "what percent is paid"); every other kind (days, a volume ...) is none.
+_MAYBE_MONEY = frozenset({"money", "units", "percent"})
 
 
 def _concepts(text: str, language: str) -> tuple[str, ...]:
@@ -214,7 +213,7 @@ def _concepts(text: str, language: str) -> tuple[str, ...]:
     # "Сколько план платит за 99945?": a payment word and "how much" ask for an amount.
     # "Within how many days of a post-payment review ...": the "how many" asks for days.
     if ("payment" in found and "price_amount" not in found and _asks_how_much(text, language)
-            and not asked_measures(text, language) & _NOT_MONEY):
+            and not asked_measures(text, language) - _MAYBE_MONEY):
         found.append("price_amount")
     paying = {"payment", "price_amount", "reimbursement"} & set(found)
     if "payer" in found and paying and "payer_coverage" not in found:

@@ -366,7 +366,7 @@ def test_html_facts_in_a_furniture_class_are_read_and_bylines_are_not(tmp_path: 
 <div class="breadcrumb">Home &raquo; CPT &raquo; Widgets &raquo; 61235</div>
 <main>
 <h1>61235</h1>
-<p class="meta">Category I | Add-on code: No | Global period: 010 | MUE: 2</p>
+<p class="meta">Status: active | Add-on code: No | Global period: 010 | MUE: 2</p>
 <p class="post-meta">By: Ann Example | Updated: 2 May 2026 | Reading time: 4 min</p>
 <h2>Official description</h2>
 <p>Widget revision, open approach, each widget, including the imaging that guides it and the
@@ -386,7 +386,7 @@ imaging that guided it.</p>
     path = tmp_path / "ref.html"
     path.write_text(page)
     text = load(path).text
-    assert "Category I | Add-on code: No | Global period: 010 | MUE: 2" in text
+    assert "Status: active | Add-on code: No | Global period: 010 | MUE: 2" in text
     assert "Ann Example" not in text and "Reading time" not in text
 
 

@@ -74,8 +74,8 @@ def test_a_proper_name_no_document_holds(
 @pytest.mark.parametrize(
     ("question", "term"),
     [
-        ("Какой срок подачи претензий (timely filing) у Harbor Mutual?", "timely filing"),
-        ("Harbor Mutual 的 timely filing 期限是多久？", "timely filing"),
+        ("Сколько дней Harbor Mutual ждёт (clean claim)?", "clean claim"),
+        ("Harbor Mutual 的 clean claim 标准是什么？", "clean claim"),
         ("Harbor Mutual 对 61235 需要 prior authorization 吗？", None),
         # a term the glossary knows, written in another of its spellings
         ("Нужна ли prior auth для 61235 в Harbor Mutual?", None),

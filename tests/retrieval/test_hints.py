@@ -37,7 +37,7 @@ def test_an_acronym_one_document_writes_names_that_document(tmp_path: Path, fake
             hints = search_hints(analyze_question(question), view, lex)
             return {Path(sources[d]).name for d in hints.focus_docs}
 
-        assert focus("WXPA 기준으로 위젯 생검에 modifier 59를 붙이는 조건은?") == {"manual.md"}
+        assert focus("WXPA 매뉴얼은 위젯 생검의 modifier 59를 언제 허용하나요?") == {"manual.md"}
         assert focus("When does the WXPA manual allow modifier 59 on a widget biopsy?") == {
             "manual.md"}
         # an acronym several documents write names none of them
