@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.models import Chunk
-from retrieval.coverage import answers_attribute
+from retrieval.coverage import answers_attribute, asks_medical_advice
 from retrieval.lexical import Sentence
 from retrieval.query import analyze_question
 
@@ -41,3 +41,36 @@ def _units(*starts: str) -> list[Sentence]:
 )
 def test_the_quotes_must_give_the_value_asked(question: str, quoted: list[str], given: bool) -> None:
     assert answers_attribute(analyze_question(question), _units(*quoted)) is given
+
+
+# "Which is better for him" and "is it safe" asked about the asker's own care, in each of the
+# ten languages: a choice between treatments is a clinical judgement, not a coding question.
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "My father has a narrowed ureter: which is better for him, a stent or surgery?"),
+        ("es", "Mi padre tiene un uréter estrecho: ¿cuál es mejor, stent o cirugía?"),
+        ("zh", "我父亲输尿管狭窄，放支架和手术哪个更好？"),
+        ("ru", "У отца сужение мочеточника: что лучше, стент или операция?"),
+        ("ar", "والدي لديه تضيق في الحالب، أيهما أفضل له: الدعامة أم البالون؟"),
+        ("vi", "Bố tôi bị hẹp niệu quản, đặt stent hay phẫu thuật cái nào tốt hơn?"),
+        ("fr", "Mon père a un uretère rétréci : lequel est le mieux, un stent ou un ballon ?"),
+        ("de", "Mein Vater hat eine Harnleiterenge: was ist besser, Stent oder Operation?"),
+        ("ko", "아버지가 요관 협착인데 스텐트와 수술 중 어느 쪽이 더 나은가요?"),
+        ("tl", "May makitid na ureter ang tatay ko: alin ang mas mabuti, stent o operasyon?"),
+        ("de", "Ist es sicher, mit einer Harnleiterschiene zu fliegen?"),
+        ("ar", "هل من الآمن السفر بالطائرة مع الدعامة الحالبية؟"),
+    ],
+)
+def test_a_choice_between_treatments_is_medical_advice_in_every_language(
+    lang: str, question: str
+) -> None:
+    assert asks_medical_advice(analyze_question(question, lang=lang))
+
+
+def test_which_code_is_better_is_a_coding_question() -> None:
+    # A code or a coding word makes the same words a question about reporting.
+    for question in ("Which is better to report, 99931 or 99932?",
+                     "أيهما أفضل للإبلاغ: الرمز 99931 أم 99932؟",
+                     "Was ist besser für die Abrechnung, Modifikator 59 oder XS?"):
+        assert not asks_medical_advice(analyze_question(question))
