@@ -38,8 +38,9 @@ def _numbered(citations: list[Citation]) -> list[Citation]:
 
 
 def _audit_example(example: ExampleClaim, rules: list[CodeRules]) -> list[AuditFinding]:
-    lines = [ClaimLine(code=code) for code in example.codes]
-    status, params = explain_claim(lines, rules)
+    lines = [ClaimLine(code=code, modifiers=example.modifiers.get(code, []))
+             for code in example.codes]
+    status, params = explain_claim(lines, rules, apart=example.apart)
     cite = Citation(
         n=1,
         source=example.source,

@@ -259,6 +259,10 @@ class ExampleClaim(_Frozen):
     quote: str
     start: int = Field(0, ge=0)
     end: int = Field(0, ge=0)
+    # The modifiers written on its codes ("99931-XS"; "on the right" is RT), and whether it
+    # says its services were at different sites ("on separate lesions").
+    modifiers: dict[str, list[str]] = Field(default_factory=dict)
+    apart: bool = False
 
 
 class DocumentRules(_Frozen):

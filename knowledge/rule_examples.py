@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from knowledge.codes import CODE_PATTERN, codes_in
+from knowledge.example_lines import example_lines
 from knowledge.models import Chunk, ExampleClaim
 from knowledge.sentences import paragraph_spans
 
@@ -118,15 +119,19 @@ def code_sentences(text: str, sentences: list[Span], span: Span) -> list[Span]:
     return out
 
 
-def example_claim(chunk: Chunk, codes: list[str], start: int, end: int) -> ExampleClaim:
-    """An ExampleClaim quoting ``chunk.text[start:end]``."""
+def example_claim(chunk: Chunk, text: str, start: int, end: int) -> ExampleClaim:
+    """An ExampleClaim quoting ``chunk.text[start:end]``, reporting what the example's
+    ``text`` reports (``knowledge.example_lines``)."""
+    lines = example_lines(text)
     return ExampleClaim(
-        codes=codes,
+        codes=lines.codes,
         source=chunk.source,
         chunk_id=chunk.chunk_id,
         quote=chunk.text[start:end],
         start=start,
         end=end,
+        modifiers=lines.modifiers,
+        apart=lines.apart,
     )
 
 
@@ -135,13 +140,13 @@ def place_examples(
 ) -> list[ExampleClaim]:
     """Examples found in the document text, each quoted from one chunk.
 
-    The codes are those of the whole example; when a chunk boundary cuts an example, the
+    The codes are those the whole example reports; when a chunk boundary cuts an example, the
     quote is its code sentences inside the chunk that holds most of them.
     """
     claims: list[ExampleClaim] = []
     for span in spans:
         parts = code_sentences(text, sentences, span)
-        codes = sorted({c for a, b in parts for c in codes_in(text[a:b])})
+        whole = "\n".join(text[a:b] for a, b in parts)
         best: tuple[Chunk, list[Span]] | None = None
         for chunk, base in placed:
             end = base + len(chunk.text)
@@ -150,5 +155,5 @@ def place_examples(
                 best = (chunk, inside)
         if best is not None:
             chunk, inside = best
-            claims.append(example_claim(chunk, codes, inside[0][0], inside[-1][1]))
+            claims.append(example_claim(chunk, whole, inside[0][0], inside[-1][1]))
     return claims

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from knowledge.code_entries import entry_code, is_note
-from knowledge.codes import codes_in, find_codes
+from knowledge.codes import find_codes
 from knowledge.models import (
     Chunk,
     CodeRules,
@@ -224,8 +224,8 @@ def extract_rules(doc: SourceDocument, chunks: list[Chunk]) -> DocumentRules:
             for span in ex_spans:
                 parts = code_sentences(chunk.text, sentences, span)
                 if parts:
-                    codes = codes_in(chunk.text[parts[0][0] : parts[-1][1]])
-                    examples.append(example_claim(chunk, codes, parts[0][0], parts[-1][1]))
+                    text = chunk.text[parts[0][0] : parts[-1][1]]
+                    examples.append(example_claim(chunk, text, parts[0][0], parts[-1][1]))
         for start, end in sentences:
             if _inside(ex_spans, start, end):
                 continue

@@ -23,6 +23,7 @@ from retrieval.coverage import (
 from retrieval.edit_rows import edit_rows_answer
 from retrieval.hints import search_hints
 from retrieval.lexical import Sentence, tokenize
+from retrieval.measures import asked_measures
 from retrieval.messages import message
 from retrieval.query import Question, analyze_question
 from retrieval.search import HybridSearcher, SearchHints, SearchResult
@@ -167,10 +168,13 @@ class Assistant:
                 # allowed alone was allowed by those words: the verdict quotes them already.
                 one = len(set(q.codes)) == 1
                 alone = (lambda s: states_alone(s.text)) if one else None
-                if verdict.status == "unknown":
-                    # No rule decides: what the materials say on the question is the answer.
+                if verdict.status == "unknown" or asked_measures(q.text, q.language):
+                    # No rule decides, or the question asks a figure of the claim ("in the
+                    # example with 99931 and 99932-XS, what is paid in total?"): what the
+                    # materials say on the question follows the verdict.
                     extra = fact_answer(
                         q.language, result, cites, focus, question=q.text,
+                        example="example" in q.concepts,
                         required=hints.asked_rules, names=hints.names,
                     )
                 else:

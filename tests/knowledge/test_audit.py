@@ -80,3 +80,46 @@ def test_audit_does_not_depend_on_document_order(seed_text: str) -> None:
 def test_empty_materials() -> None:
     assert audit_materials([]) == []
     assert merge_rules([]) == ([], [])
+
+
+# A payer guide with rules and worked examples, invented codes: each example below either keeps
+# the rules (a code ruled out by the example itself, one named only for its price, lines at
+# different sites or with a distinct-service modifier) or breaks them (the last one).
+GUIDE = """# Harbor Mutual widget billing guide
+
+(Do not report 99940 in conjunction with 99941, 99942 for the same session)
+
+(Do not report 99941 in conjunction with 99942 for the same lesion)
+
+(Do not report 99943 in conjunction with 99944 for the same kidney)
+
+(Do not report 99945 in conjunction with 99946)
+
+Case 1: Widget refit on a returning patient | Bill: 99947 + 99945 | Remark: Do not add 99946.
+
+Example: 99942 with 99941-XS on separate lesions. Harbor Mutual pays $20.00 for 99941 ($95.00 less the 99940 allowance of $75.00).
+
+Example: 99943 on the right and 99944 on the left on the same date are both paid.
+
+Example: The coder reported 99945 with 99946 on one claim for the same visit.
+"""
+
+
+def test_examples_that_keep_the_rules_are_not_flagged() -> None:
+    findings = audit_materials([build_rules(GUIDE, "guide.md")])
+    # Only the last example reports a pair the guide excludes.
+    assert [(f.kind, f.codes) for f in findings] == [("example_excluded_pair", ["99945", "99946"])]
+    assert "reported 99945 with 99946" in findings[0].citations[0].quote
+    assert_cited_verbatim(findings, {"guide.md": GUIDE})
+
+
+def test_an_example_reports_its_lines_with_their_modifiers() -> None:
+    examples = build_rules(GUIDE, "guide.md").examples
+    assert len(examples) == 4
+    ruled_out = next(e for e in examples if "Do not add" in e.quote)
+    assert ruled_out.codes == ["99945", "99947"]  # 99946 is ruled out, not reported
+    priced = next(e for e in examples if "allowance" in e.quote)
+    assert priced.codes == ["99941", "99942"] and priced.modifiers == {"99941": ["XS"]}
+    assert priced.apart
+    sides = next(e for e in examples if "on the right" in e.quote)
+    assert sides.modifiers == {"99943": ["RT"], "99944": ["LT"]} and not sides.apart

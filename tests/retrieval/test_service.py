@@ -809,3 +809,29 @@ def test_a_code_inside_a_range_still_meets_its_pairing_rule(range_assistant: Ass
     assert answer.verdict is not None and answer.verdict.status == "not_allowed", answer.answer
     written = range_assistant.ask("What is the age requirement of 61300?")
     assert not written.refused, written.answer
+
+
+PAYMENT_EXAMPLE = """# Harbor Mutual add-on payment guide
+
+Harbor Mutual pays add-on codes at their own rate, without a multiple-procedure reduction.
+
+Example: A claim for 99910 and 99931 on one date. Harbor Mutual pays $120.00 for 99910 plus
+$45.50 for 99931, a total of $165.50.
+"""
+
+
+def test_a_claim_question_asking_a_figure_gets_the_figure_after_the_verdict(
+    tmp_path: Path, fake_embedder
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "harbor-payment.md").write_text(PAYMENT_EXAMPLE)
+    for assistant in _assistant_over([tmp_path / "docs", *sample_materials()],
+                                     tmp_path / "store", fake_embedder):
+        answer = assistant.ask(
+            "In the Harbor Mutual example with 99910 and 99931, how much is paid in total?")
+        assert answer.verdict is not None and answer.verdict.status == "allowed"
+        assert "$165.50" in answer.answer, answer.answer
+        assert_citations_verbatim(answer, assistant)
+        # Asking whether, not how much: the verdict and its support, as before.
+        plain = assistant.ask("Can 99910 and 99931 be billed together?")
+        assert plain.verdict is not None and "$165.50" not in plain.answer
