@@ -324,8 +324,29 @@ def _with_modifier(sentence: str, context: str | None) -> list[SentenceRule]:
     return [SentenceRule("separate_modifier", tuple(named), tuple(named))]
 
 
+# A question states nothing ("Q: Can 99978 be billed with 99971 when ...?"), nor does a table
+# cell or a lead label naming an error ("Common error: billed with 99942 ...", "Mistake: ...").
+_QUESTION = re.compile(r"^\W*(?:Q|Question)\s*[:.]|\?[\s\"')\]]*$", _I)
+_ERROR_LABEL = re.compile(r"\b(?:errors?|mistakes?|pitfalls?|wrong|incorrect(?:ly)?)\b", _I)
+_LABEL = re.compile(r"^\s*([^:|]{1,60}):")
+
+
+def _stated(sentence: str) -> str:
+    """What ``sentence`` states: nothing for a question; a table row or labelled sentence
+    without the cells whose label names an error."""
+    if _QUESTION.search(sentence):
+        return ""
+    cells = sentence.split(" | ")
+    kept = [c for c in cells if not ((m := _LABEL.match(c)) and _ERROR_LABEL.search(m.group(1)))]
+    return " | ".join(kept) if len(kept) < len(cells) else sentence
+
+
 def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:
-    """The rules one sentence states; ``context`` is the code of the section it sits in."""
+    """The rules one sentence states; ``context`` is the code of the section it sits in.
+    A question, and a cell or sentence labelled as an error, state none."""
+    sentence = _stated(sentence)
+    if not sentence:
+        return []
     rules = (
         _pair_rules(sentence, context)
         + _bundled(sentence)

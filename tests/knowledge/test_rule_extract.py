@@ -302,3 +302,30 @@ def test_the_code_descriptor_is_read_from_the_title(text: str, descriptor: str |
     doc = build_rules(text, "page.txt")
     quotes = [p.quote for r in doc.rules for p in r.provenance if p.rule == "descriptor"]
     assert quotes == ([descriptor] if descriptor else [])
+
+
+FAQ_PAGE = """# Widget scope questions
+
+(Do not report 99978 with 99970 or 99971 at one widget visit)
+
+Q: Can 99978 be billed with 99971 if the look-around took a long time?
+
+No: 99978 is never reported with 99971 for one widget.
+
+## Add-on 99980
+
+Add-on code: +99980 | Primary codes listed: 99970, 99971 | Frequent coding error: Billed with 99978 for the same widget
+"""
+
+
+def test_a_question_or_an_error_cell_states_no_rule() -> None:
+    rules = {r.code: r for r in build_rules(FAQ_PAGE, "faq.md").rules}
+    # The question's pair is not read as "99971 is a primary code of 99978".
+    assert rules["99978"].primary_codes == []
+    assert rules["99978"].excluded_codes == ["99970", "99971"]
+    assert not any(p.quote.startswith("Q:") for p in rules["99978"].provenance)
+    # The audit-error cell of a table row (as the loaders write rows) pairs no code with 99978.
+    assert not any("99978" in r.primary_codes for r in rules.values())
+    assert rules["99980"].add_on
+    assert read_sentence("Is 99931 billed with 99910?", None) == []
+    assert read_sentence("Use 99931 in conjunction with 99910.", None) != []
