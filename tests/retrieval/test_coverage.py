@@ -74,3 +74,32 @@ def test_which_code_is_better_is_a_coding_question() -> None:
                      "أيهما أفضل للإبلاغ: الرمز 99931 أم 99932؟",
                      "Was ist besser für die Abrechnung, Modifikator 59 oder XS?"):
         assert not asks_medical_advice(analyze_question(question))
+
+
+# The rest of the English advice phrases in the other languages: "what medicine", "is it
+# serious", "will it go away", "can I wait", "treatment options", "should I".
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("es", "¿Qué medicamento es mejor para el dolor de riñón?"),
+        ("es", "Tengo un cálculo, ¿debería operarme ya?"),
+        ("zh", "肾结石会自己好吗？"),
+        ("zh", "我应该吃止痛药还是去急诊？"),
+        ("ru", "Какое лекарство принимать при почечной колике?"),
+        ("ru", "Камень в почке пройдёт само?"),
+        ("ar", "هل يجب علي إجراء العملية الآن؟"),
+        ("ar", "ما هي خيارات العلاج لحصوة الكلى؟"),
+        ("vi", "Sỏi thận có tự khỏi không?"),
+        ("vi", "Tôi có cần phẫu thuật ngay không?"),
+        ("fr", "Quel médicament prendre pour une colique néphrétique ?"),
+        ("fr", "J'ai un calcul au rein : puis-je attendre la semaine prochaine ?"),
+        ("de", "Geht ein Nierenstein von selbst weg?"),
+        ("de", "Welches Medikament hilft bei Nierenkolik?"),
+        ("ko", "신장 결석이 심각한가요?"),
+        ("ko", "수술 전에 기다려도 되나요?"),
+        ("tl", "Mawawala ba ang bato sa bato kahit walang gamutan?"),
+        ("tl", "Malubha ba ang bato sa bato ko?"),
+    ],
+)
+def test_advice_phrases_in_every_language(lang: str, question: str) -> None:
+    assert asks_medical_advice(analyze_question(question, lang=lang))
