@@ -49,9 +49,23 @@ def year_not_given(question: Question, lexical: LexicalIndex) -> bool:
     return any(not lexical.documents_with(year) & docs for year in years)
 
 
-def unknown_name(question: Question, lexical: LexicalIndex) -> str | None:
-    """A proper name of the question that no document contains, if any ("Sanitas")."""
+# A payer or programme named by its initials ("AOK", "BCBS"): three to six capitals.
+_INITIALS = re.compile(r"(?<![A-Za-z0-9_-])[A-Z]{3,6}(?![A-Za-z0-9_-])")
+
+
+def unknown_name(question: Question, lexical: LexicalIndex, initials: bool = False) -> str | None:
+    """A proper name of the question that no document contains, if any ("Sanitas").
+
+    ``initials``: a name written in capitals ("AOK") counts too, unless the glossary knows
+    the word as coding vocabulary ("RVU", "HCPCS") or the question is written in capitals.
+    """
     text = question.text
+    letters = [c for c in text if "A" <= c <= "Z" or "a" <= c <= "z"]
+    if initials and sum(c.isupper() for c in letters) * 2 < len(letters):
+        for m in _INITIALS.finditer(text):
+            word = m.group()
+            if not concepts_in(word, "en") and not lexical.documents_with(word):
+                return word
     for m in _NAME.finditer(text):
         word = m.group()
         if len(word) < 4:

@@ -137,7 +137,8 @@ def refusal_reason(
         # another source's figure for it would answer another question.
         return "The uploaded materials do not cover this question.", {}
     if year_not_given(question, lexical) or (
-        asks_attribute and question.codes and unknown_name(question, lexical)
+        asks_attribute and question.codes
+        and unknown_name(question, lexical, initials=bool(set(question.concepts) & _MONEY))
     ) or (names and term_not_written(question, lexical, focus_docs, names)):
         # "The fee of 99945 in 2023", "what Sanitas pays for 99945": pinned to a year or a
         # source the materials never write beside the code; "(clean claim)" quoted in a

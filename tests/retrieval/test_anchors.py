@@ -103,3 +103,18 @@ def test_a_name_with_a_particle_glued_to_it_is_still_a_name(lexical: LexicalInde
     assert unknown_name(analyze_question("61235는 Sanitas에서 얼마예요?"), lexical) == "Sanitas"
     assert unknown_name(analyze_question("61235在Sanitas的价格是多少？"), lexical) == "Sanitas"
     assert unknown_name(analyze_question("61235는 Harbor에서 얼마예요?"), lexical) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Was kostet 61235 bei der WXPA?", "WXPA"),  # a payer by its initials, unwritten
+        ("How much does BCWX pay for 61235?", "BCWX"),
+        ("How much does Harbor Mutual pay for 61235 (HCPCS)?", None),  # coding vocabulary
+        ("HOW MUCH DOES HARBOR MUTUAL PAY FOR 61235?", None),  # a question in capitals
+    ],
+)
+def test_a_payer_named_by_its_initials(lexical: LexicalIndex, question: str, name: str | None) -> None:
+    assert unknown_name(analyze_question(question), lexical, initials=True) == name
+    # Only where the question asks an amount does the caller look at initials.
+    assert unknown_name(analyze_question(question), lexical) is None

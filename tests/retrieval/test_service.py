@@ -835,3 +835,15 @@ def test_a_claim_question_asking_a_figure_gets_the_figure_after_the_verdict(
         # Asking whether, not how much: the verdict and its support, as before.
         plain = assistant.ask("Can 99910 and 99931 be billed together?")
         assert plain.verdict is not None and "$165.50" not in plain.answer
+
+
+def test_an_amount_asked_of_a_payer_named_by_unwritten_initials_is_refused(
+    fee_assistant: Assistant,
+) -> None:
+    given = fee_assistant.ask("How much does Wexmoor Plan pay for 61235?")
+    assert not given.refused and "$84.10" in given.answer, given.answer
+    other = fee_assistant.ask("How much does WXPA pay for 61235?")
+    assert other.refused and not other.citations
+    # Initials pin an amount only: the work RVU of 61235 is the page's, whoever asks.
+    rvu = fee_assistant.ask("What is the work RVU of 61235 for WXPA members?")
+    assert not rvu.refused, rvu.answer
