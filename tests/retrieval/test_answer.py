@@ -77,3 +77,30 @@ def test_the_row_of_the_code_leads_over_a_list_naming_it_among_others() -> None:
                                      _evidence(chunk, lines[1], 0.045)])
     chosen = select_evidence(result, codes=frozenset({"61240"}))
     assert chosen[0].sentence.text.startswith("Code: 61240 |")
+
+
+def test_a_second_unit_with_the_kind_of_number_asked_is_quoted_with_the_first() -> None:
+    lines = [
+        "Northfield widget leaflet: you cannot drive for 24 hours after the widget visit.",
+        "Bring a friend to the widget visit.",
+        "Call the widget desk with questions.",
+        "Harbor Mutual leaflet: do not drive for 12 hours after the widget visit.",
+        "Code 61250 is paid at $40.00 per widget.",
+    ]
+    text = "\n".join(lines)
+    chunk = Chunk(chunk_id="h", doc_id="d", source="leaflets.md", position=0, text=text,
+                  start=0, end=len(text))
+    result = SearchResult(sentences=[_evidence(chunk, line, 0.05 - i * 0.002)
+                                     for i, line in enumerate(lines)])
+    chosen = [e.sentence.text for e in select_evidence(result, measures=frozenset({"hours"}))]
+    # The other leaflet's hours come second; the nearer sentence holding none is quoted after.
+    assert chosen == [lines[0], lines[3], lines[1]]
+    assert [e.sentence.text for e in select_evidence(result)] == lines[:3]
+    # A unit holding the number for another code only is not brought forward.
+    paid = "Code 61240 is paid at $30.00 per widget."
+    chunk2 = Chunk(chunk_id="k", doc_id="d2", source="fees.md", position=0, text=paid,
+                   start=0, end=len(paid))
+    priced = SearchResult(sentences=[_evidence(chunk2, paid, 0.06), *result.sentences])
+    money = [e.sentence.text for e in select_evidence(
+        priced, measures=frozenset({"money"}), codes=frozenset({"61240"}))]
+    assert money == [paid, lines[0], lines[1]]
