@@ -27,7 +27,13 @@ from retrieval.measures import asked_measures
 from retrieval.messages import message
 from retrieval.query import Question, analyze_question
 from retrieval.search import HybridSearcher, SearchHints, SearchResult
-from retrieval.verdicts import check, claim_lines_of, states_alone, verdict_answer
+from retrieval.verdicts import (
+    asks_beyond_verdict,
+    check,
+    claim_lines_of,
+    states_alone,
+    verdict_answer,
+)
 
 __all__ = ["Assistant", "assistant_from_settings"]
 
@@ -168,10 +174,11 @@ class Assistant:
                 # allowed alone was allowed by those words: the verdict quotes them already.
                 one = len(set(q.codes)) == 1
                 alone = (lambda s: states_alone(s.text)) if one else None
-                if verdict.status == "unknown" or asked_measures(q.text, q.language):
-                    # No rule decides, or the question asks a figure of the claim ("in the
-                    # example with 99931 and 99932-XS, what is paid in total?"): what the
-                    # materials say on the question follows the verdict.
+                if verdict.status == "unknown" or asked_measures(q.text, q.language) or (
+                        asks_beyond_verdict(q)):
+                    # No rule decides, or the question asks a figure or a fact of the claim
+                    # ("in the example with 99931 and 99932-XS, what is paid in total?"): what
+                    # the materials say on the question follows the verdict.
                     extra = fact_answer(
                         q.language, result, cites, focus, question=q.text,
                         example="example" in q.concepts,

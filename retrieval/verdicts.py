@@ -25,7 +25,7 @@ from retrieval.messages import message
 from retrieval.query import Question
 from retrieval.wording import steering_words
 
-__all__ = ["claim_lines_of", "states_alone", "verdict_answer"]
+__all__ = ["asks_beyond_verdict", "claim_lines_of", "states_alone", "verdict_answer"]
 
 _NEAR = 14  # characters either side of the code where an "only" word counts
 _BEFORE = 8  # "单独报 50706": an 'alone' word this close before the code is about the code
@@ -58,6 +58,16 @@ def _word_pattern(word: str) -> re.Pattern[str]:
            or "\u1e00" <= ch <= "\u1eff" for ch in word if ch.isalpha()):
         body = rf"(?<!\w){body}(?!\w)"
     return re.compile(body)
+
+
+def asks_beyond_verdict(question: Question) -> bool:
+    """A claim question asking for something other than yes or no ("what edit code does the
+    plan give when 99931 is billed without 99910?"): a question word of its language (or
+    English) is in it."""
+    text = question.text.lower()
+    words = steering_words("open")
+    mine = words.get(question.language, ()) + (words["en"] if question.language != "en" else ())
+    return any(_found(w, text) for w in mine)
 
 
 def _says_alone(question: Question) -> bool:

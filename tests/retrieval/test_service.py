@@ -22,6 +22,7 @@ from retrieval.hints import search_hints
 from retrieval.query import analyze_question
 from retrieval.search import HybridSearcher
 from retrieval.service import Assistant
+from retrieval.verdicts import asks_beyond_verdict
 
 # The bag-of-words fake gives much lower cosines than e5: open the dense gates for it.
 FAKE_THRESHOLDS = Thresholds(dense_min=0.05, dense_sure=0.5, shared_terms=2)
@@ -847,3 +848,50 @@ def test_an_amount_asked_of_a_payer_named_by_unwritten_initials_is_refused(
     # Initials pin an amount only: the work RVU of 61235 is the page's, whoever asks.
     rvu = fee_assistant.ask("What is the work RVU of 61235 for WXPA members?")
     assert not rvu.refused, rvu.answer
+
+
+REMARK_PAGE = """# Harbor Mutual claim edits
+
+Edit 12 of Harbor Mutual applies to add-on 99931, whose primary codes include 99910.
+
+When an add-on line is billed without its primary code, Harbor Mutual denies the line with
+remark code HM-77.
+"""
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What remark code does Harbor Mutual give when 99931 is billed without 99910?",
+        "¿Qué remark code usa Harbor Mutual si se factura 99931 sin 99910?",
+        "Harbor Mutual 在 99931 没有 99910 时用什么 remark code？",
+    ],
+)
+def test_a_claim_question_asking_what_gets_the_answer_after_the_verdict(
+    tmp_path: Path, fake_embedder, question: str
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "harbor-edits.md").write_text(REMARK_PAGE)
+    for assistant in _assistant_over([tmp_path / "docs", *sample_materials()],
+                                     tmp_path / "store", fake_embedder):
+        answer = assistant.ask(question)
+        assert answer.verdict is not None and answer.verdict.status == "missing_primary"
+        assert "HM-77" in answer.answer, answer.answer
+        assert_citations_verbatim(answer, assistant)
+
+
+@pytest.mark.parametrize(
+    ("question", "beyond"),
+    [
+        ("What remark code applies when 99931 is billed without 99910?", True),
+        ("Какой модификатор нужен для 99931 с 99910?", True),
+        ("99931 和 99910 一起报用什么修饰符？", True),
+        ("Can 99931 be billed with 99921?", False),
+        ("¿Se puede facturar 99931 junto con 99921?", False),
+        # the reason is the verdict's own support
+        ("Warum darf 99931 nicht mit 99921 abgerechnet werden?", False),
+        ("Почему 99931 нельзя ставить вместе с 99921?", False),
+    ],
+)
+def test_what_a_claim_question_asks_beyond_its_verdict(question: str, beyond: bool) -> None:
+    assert asks_beyond_verdict(analyze_question(question)) is beyond
