@@ -93,7 +93,8 @@ def refusal_reason(
 
     ``written_codes``: the codes the materials write out (``known_codes`` adds those inside
     the ranges the rules expand). A code known only as one of a range ("not with 99900-99930")
-    has no information of its own: only a question on pairing rules is covered for it.
+    has no information of its own: only a question on its pairings or on what it includes is
+    covered for it (not one on its modifiers or its descriptor).
     """
     if not lexical.chunks and not (is_claim and edit_tables):
         return "No materials have been uploaded yet.", {}
@@ -109,7 +110,7 @@ def refusal_reason(
         return _NO_CODE_INFO, {"code": unknown[0]}
     if written_codes is not None and not is_claim and question.codes and not any(
         c in written_codes for c in question.codes
-    ) and not any(c in RULE_CONCEPTS for c in question.concepts):
+    ) and not any(RULE_CONCEPTS.get(c) in _RANGE_KINDS for c in question.concepts):
         return _NO_CODE_INFO, {"code": question.codes[0]}
     if question.near_codes and not question.codes:
         return _NO_CODE_INFO, {"code": question.near_codes[0]}
@@ -170,6 +171,9 @@ def refusal_reason(
     return "The uploaded materials do not cover this question.", {}
 
 
+# What a rule naming a range says of each code in it: its pairings and what it includes. A
+# modifier or a descriptor is a code's own: a code known only as one of a range has none.
+_RANGE_KINDS = frozenset({"excluded", "primary", "add_on", "see_also", "included"})
 _MEDICAL = ("This is a medical question (diagnosis, treatment or medication). The uploaded coding "
             "materials do not cover it; please ask a clinician.")
 # Concepts that make a question one about coding: how a service is reported, documented,

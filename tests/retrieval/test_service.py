@@ -795,7 +795,14 @@ def range_assistant(tmp_path: Path, fake_embedder) -> Iterator[Assistant]:
 
 
 @pytest.mark.parametrize(
-    "question", ["What is the age requirement of 61315?", "¿Qué edad se requiere para 61315?"]
+    "question",
+    [
+        "What is the age requirement of 61315?",
+        "¿Qué edad se requiere para 61315?",
+        # a modifier is a code's own, not a rule the range gives each of its codes
+        "Does 61315 need modifier GP?",
+        "Mã 61315 có cần modifier 59 không?",
+    ],
 )
 def test_a_code_known_only_inside_a_range_has_no_information_of_its_own(
     range_assistant: Assistant, question: str
