@@ -20,11 +20,11 @@ from knowledge.library import open_library
 from tests.conftest import corpus_or_skip
 from tests.support.gates import run_full_system
 
-MIN_FACT = 0.86
-MIN_FACT_PER_LANGUAGE = 0.65
+MIN_FACT = 0.88
+MIN_FACT_PER_LANGUAGE = 0.70
 MIN_VERDICT = 0.97
 MIN_RECALL_AT_5 = 0.96
-MIN_REFUSAL_RECALL = 0.86
+MIN_REFUSAL_RECALL = 0.88
 MAX_FALSE_REFUSAL = 0.03
 
 
