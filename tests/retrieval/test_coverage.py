@@ -103,3 +103,37 @@ def test_which_code_is_better_is_a_coding_question() -> None:
 )
 def test_advice_phrases_in_every_language(lang: str, question: str) -> None:
     assert asks_medical_advice(analyze_question(question, lang=lang))
+
+
+# The asker asking leave for something in their own care ("may I ...", "해도 되나요"): a
+# clinician's call, whatever the leaflets say near it.
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "Can I go jogging the day after my widget stent is placed?"),
+        ("es", "¿Puedo tomar café antes del procedimiento del riñón?"),
+        ("zh", "放了支架以后我可以去游泳吗？"),
+        ("ru", "Можно ли мне пить кофе перед процедурой?"),
+        ("ar", "هل يمكنني ممارسة الرياضة بعد تركيب الدعامة؟"),
+        ("vi", "Tôi có thể tắm biển sau khi đặt stent không?"),
+        ("fr", "Puis-je prendre un bain après la pose de la sonde ?"),
+        ("de", "Darf ich nach dem Eingriff Sport treiben?"),
+        ("ko", "스텐트를 넣고 커피를 마셔도 되나요?"),
+        ("tl", "Pwede ba akong mag-jogging pagkatapos ng stent?"),
+    ],
+)
+def test_asking_leave_for_ones_own_care_is_medical_advice(lang: str, question: str) -> None:
+    assert asks_medical_advice(analyze_question(question, lang=lang))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can I bill 99931 twice on one date?",
+        "¿Puedo facturar la consulta aparte?",
+        "99931을 따로 청구해도 되나요?",
+        "Darf ich den Modifikator 59 anhängen?",
+    ],
+)
+def test_asking_leave_to_bill_is_a_coding_question(question: str) -> None:
+    assert not asks_medical_advice(analyze_question(question))
