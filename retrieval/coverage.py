@@ -28,9 +28,10 @@ from retrieval.glossary import (
 )
 from retrieval.hints import RULE_CONCEPTS
 from retrieval.lexical import LexicalIndex, Sentence, tokenize
-from retrieval.measures import asks_amount
+from retrieval.measures import asked_measures, asks_amount
 from retrieval.query import Question
 from retrieval.search import SearchResult
+from retrieval.wording import asks_open
 
 __all__ = [
     "DEFAULT_THRESHOLDS", "Thresholds", "answers_attribute", "asks_medical_advice", "refusal_reason"
@@ -225,12 +226,20 @@ def _no_code_named(question: Question, result: SearchResult) -> bool:
 
 def asks_medical_advice(question: Question) -> bool:
     """A request for a clinical judgement: an advice word ("best treatment", "should I",
-    "is it dangerous", in ten languages), and no code, coding word nor coding concept in the
-    question. A symptom or a diagnosis alone is no request: "what % pain relief counts as
-    significant relief" asks what a policy says."""
-    if question.codes or "advice_request" not in question.signals:
+    "is it dangerous", in ten languages), or leave asked for the asker's own care ("may I
+    swim ...?", "can she drive ...?") in a yes-or-no question, and no code, coding word nor
+    coding concept in the question. A symptom or a diagnosis alone is no request: "what %
+    pain relief counts as significant relief" asks what a policy says; nor is a question for a
+    figure or a time ("how many hours before can I eat?": a leaflet may say)."""
+    if question.codes:
         return False
-    return "coding_word" not in question.signals and not set(question.concepts) & _CODING_CONCEPTS
+    signals = set(question.signals)
+    if "advice_request" not in signals and not (
+        "permission_request" in signals and not asks_open(question.text, question.language)
+        and not asked_measures(question.text, question.language)
+    ):
+        return False
+    return "coding_word" not in signals and not set(question.concepts) & _CODING_CONCEPTS
 
 
 _PAIRING_KINDS = frozenset({"add_on", "primary", "excluded"})

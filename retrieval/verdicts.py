@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from knowledge.claims import (
     DISTINCT_SERVICE_MODIFIERS,
@@ -23,7 +22,9 @@ from retrieval.glossary import is_scope_concept
 from retrieval.hints import names_other_work
 from retrieval.messages import message
 from retrieval.query import Question
-from retrieval.wording import steering_words
+from retrieval.wording import GAP as _GAP
+from retrieval.wording import asks_open, steering_words
+from retrieval.wording import found as _found
 
 __all__ = ["asks_beyond_verdict", "claim_lines_of", "states_alone", "verdict_answer"]
 
@@ -34,10 +35,6 @@ _LIST_QUESTIONS = frozenset({"exclusion", "primary_procedure", "see_also", "modi
 _CONTENT_QUESTIONS = frozenset({"included", "description"})
 
 
-_GAP = "\u2026"  # "没有…主代码": the two parts with up to _GAP_CHARS characters between
-_GAP_CHARS = 16
-
-
 def states_alone(text: str) -> bool:
     """True when material ``text`` speaks of a code reported alone ("It is never reported by
     itself"): the rule a claim of one add-on code turns on."""
@@ -46,28 +43,11 @@ def states_alone(text: str) -> bool:
     return any(_found(w, lowered) for w in steering_words("alone").get("en", ()) if _GAP not in w)
 
 
-def _found(word: str, text: str) -> bool:
-    return _word_pattern(word).search(text) is not None
-
-
-@lru_cache(maxsize=4096)
-def _word_pattern(word: str) -> re.Pattern[str]:
-    # Whole words where words are spaced (Latin, Cyrillic scripts); substrings elsewhere.
-    body = f".{{0,{_GAP_CHARS}}}?".join(re.escape(part) for part in word.split(_GAP))
-    if any(ch.isascii() or "\u0400" <= ch <= "\u04ff" or "\u00c0" <= ch <= "\u024f"
-           or "\u1e00" <= ch <= "\u1eff" for ch in word if ch.isalpha()):
-        body = rf"(?<!\w){body}(?!\w)"
-    return re.compile(body)
-
-
 def asks_beyond_verdict(question: Question) -> bool:
     """A claim question asking for something other than yes or no ("what edit code does the
     plan give when 99931 is billed without 99910?"): a question word of its language (or
     English) is in it."""
-    text = question.text.lower()
-    words = steering_words("open")
-    mine = words.get(question.language, ()) + (words["en"] if question.language != "en" else ())
-    return any(_found(w, text) for w in mine)
+    return asks_open(question.text, question.language)
 
 
 def _says_alone(question: Question) -> bool:

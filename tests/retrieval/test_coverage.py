@@ -120,6 +120,10 @@ def test_advice_phrases_in_every_language(lang: str, question: str) -> None:
         ("de", "Darf ich nach dem Eingriff Sport treiben?"),
         ("ko", "스텐트를 넣고 커피를 마셔도 되나요?"),
         ("tl", "Pwede ba akong mag-jogging pagkatapos ng stent?"),
+        # for a relative or a patient, by pronoun
+        ("fr", "Mon père peut-il nager avec sa sonde ?"),
+        ("de", "Meine Mutter hat eine Schiene: darf sie Rad fahren?"),
+        ("en", "My dad has a drain: can he take a bath?"),
     ],
 )
 def test_asking_leave_for_ones_own_care_is_medical_advice(lang: str, question: str) -> None:
@@ -137,3 +141,17 @@ def test_asking_leave_for_ones_own_care_is_medical_advice(lang: str, question: s
 )
 def test_asking_leave_to_bill_is_a_coding_question(question: str) -> None:
     assert not asks_medical_advice(analyze_question(question))
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "How many hours before the widget visit can I drink water?"),
+        ("es", "¿Hasta cuántas horas antes de la cita puedo tomar líquidos claros?"),
+        ("ko", "시술 후 며칠이 지나면 샤워해도 되나요?"),
+        ("fr", "Combien de jours après la pose peut-il reprendre le travail ?"),
+    ],
+)
+def test_asking_when_or_how_long_is_no_request_for_leave(lang: str, question: str) -> None:
+    # A figure or a time asked: a leaflet may give it ("clear liquids until 2 hours before").
+    assert not asks_medical_advice(analyze_question(question, lang=lang))
