@@ -256,7 +256,10 @@ _I = re.IGNORECASE
 _PAID = r"\$\s?\d|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b"  # paid or allowed
 _ATTRIBUTES: dict[str, re.Pattern[str]] = {
     "rvu": re.compile(r"\bRVUs?\b|relative value", _I),
-    "unit_limit": re.compile(r"\bMUEs?\b|\bunits?\b|medically unlikely", _I),
+    # "reported once per session", "two times per day": a count of units in words
+    "unit_limit": re.compile(
+        r"\bMUEs?\b|\bunits?\b|medically unlikely|\b(?:once|twice|one\s+time|"
+        r"(?:two|three|\d+)\s+times)\s+(?:per|each|a|for\s+each)\b", _I),
     "global_period": re.compile(r"\bglobal\b", _I),
     "price_amount": re.compile(
         r"\$\s?\d|\ballow(?:ed|ance|able)\b|\bpric(?:e|ed|ing)\b|\bfees?\b", _I),
@@ -279,7 +282,8 @@ _AMOUNT = re.compile(r"\$\s?\d|\d\s*(?:%|percent\b)", _I)
 _PRICE_CELL = re.compile(
     r"(?:price|fee|allowed|allowance|payment|rate|amount|\$)[^|:\n]{0,20}:\s*\$?\s?\d", _I)
 # A number as the materials write one: in digits, or a small one in words ("one unit").
-_DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b", _I)
+_DIGIT = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|once|twice)\b", _I)
 _ROW = re.compile(r"^[^|\n]{1,60}: [^|\n]*( \| [^|\n]{1,60}: )")  # "Header: value | Header: "
 # How far from the attribute's word its value may stand ("Work RVU (facility): 3.81",
 # "2 units per date of service", "an MUE of 2").

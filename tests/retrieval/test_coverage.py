@@ -13,7 +13,8 @@ from retrieval.query import analyze_question
 TEXT = """Code: 61250 | Work RVU: 2.40 | Allowed: $130.00
 Wexmoor pays 61255 at 100% of its own rate when it is billed with 61250.
 A claim lists 61255 on one line, each side with one unit.
-Wexmoor's allowed amount for 61255 is $48.20."""
+Wexmoor's allowed amount for 61255 is $48.20.
+Report 61260 only once per session, however many widgets are fitted."""
 
 
 def _units(*starts: str) -> list[Sentence]:
@@ -37,6 +38,9 @@ def _units(*starts: str) -> list[Sentence]:
         ("What is the MUE of 61255?", ["A claim lists"], False),  # a count, not a limit
         ("Is 61255 paid with 61250?", ["A claim lists"], True),  # no value asked
         ("Who may bill 61255?", ["A claim lists"], True),  # no attribute asked
+        # a count of units in words
+        ("Three widgets in one session: how many units of 61260?", ["Report 61260"], True),
+        ("What is the MUE of 61260?", ["Report 61260"], False),  # a count, not a limit
     ],
 )
 def test_the_quotes_must_give_the_value_asked(question: str, quoted: list[str], given: bool) -> None:
