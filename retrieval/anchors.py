@@ -60,8 +60,7 @@ def unknown_name(question: Question, lexical: LexicalIndex, initials: bool = Fal
     the word as coding vocabulary ("RVU", "HCPCS") or the question is written in capitals.
     """
     text = question.text
-    letters = [c for c in text if "A" <= c <= "Z" or "a" <= c <= "z"]
-    if initials and sum(c.isupper() for c in letters) * 2 < len(letters):
+    if initials and not _shouted(text):
         for m in _INITIALS.finditer(text):
             word = m.group()
             if not concepts_in(word, "en") and not lexical.documents_with(word):
@@ -78,6 +77,12 @@ def unknown_name(question: Question, lexical: LexicalIndex, initials: bool = Fal
         if not lexical.documents_with(word):
             return word
     return None
+
+
+def _shouted(text: str) -> bool:
+    """Half or more of the Latin letters of ``text`` are capitals (or it has none)."""
+    letters = [c for c in text if "A" <= c <= "Z" or "a" <= c <= "z"]
+    return sum(c.isupper() for c in letters) * 2 >= len(letters)
 
 
 # Languages whose own words are not in Latin letters: a Latin-script run in a question of one

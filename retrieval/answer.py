@@ -102,23 +102,22 @@ def select_evidence(
         usable = [best] + [e for e in usable if e is not best]
     chosen = [best]
     seen = {best.sentence.text.strip().lower()}
-    holding: list[Evidence] = []
-    if measures:
-        # A number question: the next unit holding a number of the kind asked (not only other
-        # codes'), close enough to the best, is quoted second ("how many hours ...": a
-        # leaflet's "18 hours" beside another page's "24 hours").
-        holding = [e for e in usable[1:_MEASURE_POOL]
-                   if e.score >= _MEASURE_RATIO * best.score
+    # A number question: the next unit holding a number of the kind asked (not only other
+    # codes'), close enough to the best, is quoted second ("how many hours ...": a leaflet's
+    # "18 hours" beside another page's "24 hours").
+    second = next((e for e in usable[1:_MEASURE_POOL] if measures
+                   and e.score >= _MEASURE_RATIO * best.score
                    and holds_measure(e.sentence.text, measures)
-                   and not (codes and _other_codes_only(e.sentence, codes))][:1]
-        usable = [best, *holding, *(e for e in usable[1:] if not any(e is h for h in holding))]
+                   and not (codes and _other_codes_only(e.sentence, codes))), None)
+    if second is not None:
+        usable = [best, second, *(e for e in usable[1:] if e is not second)]
     for e in usable[1:]:
         if len(chosen) >= limit:
             break
         text = e.sentence.text.strip().lower()
         if text in seen:
             continue
-        if e.score >= _KEEP_RATIO * best.score or any(e is h for h in holding):
+        if e.score >= _KEEP_RATIO * best.score or e is second:
             chosen.append(e)
             seen.add(text)
     if required:

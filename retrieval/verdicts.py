@@ -23,7 +23,7 @@ from retrieval.hints import names_other_work
 from retrieval.messages import message
 from retrieval.query import Question
 from retrieval.wording import GAP as _GAP
-from retrieval.wording import asks_open, steering_words
+from retrieval.wording import asks_open, steering_words, words_for
 from retrieval.wording import found as _found
 
 __all__ = ["asks_beyond_verdict", "claim_lines_of", "states_alone", "verdict_answer"]
@@ -111,8 +111,7 @@ def _written_without(question: Question) -> set[str]:
     """The codes the question says are not on the claim ("99931 without 99910", "sans 99910",
     "ohne 99910", "99910 없이"): a 'without' word right before the code (or, in Korean, after)."""
     text = question.text.lower()
-    words = steering_words("without")
-    mine = words.get(question.language, ()) + (words["en"] if question.language != "en" else ())
+    mine = words_for("without", question.language)
     absent: set[str] = set()
     for code in question.codes:
         at = text.find(code.lower())

@@ -13,7 +13,7 @@ import re
 from functools import cache, lru_cache
 from pathlib import Path
 
-__all__ = ["GAP", "asks_open", "found", "steering_words"]
+__all__ = ["GAP", "asks_open", "found", "steering_words", "words_for"]
 
 GAP = "\u2026"  # "没有…主代码": the two parts with up to _GAP_CHARS characters between
 _GAP_CHARS = 16
@@ -30,6 +30,12 @@ def _data() -> dict:
 def steering_words(kind: str) -> dict[str, tuple[str, ...]]:
     """Language -> the lower-cased words of ``kind`` ("alone", "only", "negation", ...)."""
     return {lang: tuple(w.lower() for w in words) for lang, words in _data()[kind].items()}
+
+
+def words_for(kind: str, lang: str) -> tuple[str, ...]:
+    """The words of ``kind`` in ``lang``, then in English (questions mix in English words)."""
+    words = steering_words(kind)
+    return words.get(lang, ()) + (words["en"] if lang != "en" else ())
 
 
 def found(word: str, text: str) -> bool:
@@ -51,6 +57,4 @@ def asks_open(text: str, lang: str) -> bool:
     """``text`` asks for something other than yes or no: one of the 'open' question words
     (what, which, how much, when, ...) of ``lang`` or of English is in it."""
     lowered = text.lower()
-    words = steering_words("open")
-    mine = words.get(lang, ()) + (words["en"] if lang != "en" else ())
-    return any(found(w, lowered) for w in mine)
+    return any(found(w, lowered) for w in words_for("open", lang))

@@ -37,13 +37,17 @@ def _assistant_over(paths: list[Path], store: Path, embedder) -> Iterator[Assist
     library.close()
 
 
-def _assistant_over_pages(tmp_path: Path, embedder, **pages: str) -> Iterator[Assistant]:
-    """An Assistant over Markdown pages written to a folder (keyword: file name without .md)."""
+def _assistant_over_pages(
+    tmp_path: Path, embedder, samples: bool = False, **pages: str
+) -> Iterator[Assistant]:
+    """An Assistant over Markdown pages written to a folder (keyword: file name without .md),
+    with the bundled sample materials beside them when ``samples``."""
     docs = tmp_path / "docs"
     docs.mkdir()
     for name, text in pages.items():
         (docs / f"{name}.md").write_text(text)
-    yield from _assistant_over([docs], tmp_path / "store", embedder)
+    yield from _assistant_over([docs, *(sample_materials() if samples else [])],
+                               tmp_path / "store", embedder)
 
 
 @pytest.fixture
@@ -478,11 +482,8 @@ OTHER_FEES = """# Northgate Health fee schedule
 
 @pytest.fixture
 def fee_assistant(tmp_path: Path, fake_embedder) -> Iterator[Assistant]:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "widget-fees.md").write_text(FEE_PAGE)
-    (tmp_path / "docs" / "other-fees.md").write_text(OTHER_FEES)
-    yield from _assistant_over([tmp_path / "docs", *sample_materials()], tmp_path / "store",
-                               fake_embedder)
+    yield from _assistant_over_pages(tmp_path, fake_embedder, samples=True,
+                                     **{"widget-fees": FEE_PAGE, "other-fees": OTHER_FEES})
 
 
 def test_a_table_row_is_cited_with_its_column_headers(fee_assistant: Assistant) -> None:
@@ -831,10 +832,8 @@ $45.50 for 99931, a total of $165.50.
 def test_a_claim_question_asking_a_figure_gets_the_figure_after_the_verdict(
     tmp_path: Path, fake_embedder
 ) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "harbor-payment.md").write_text(PAYMENT_EXAMPLE)
-    for assistant in _assistant_over([tmp_path / "docs", *sample_materials()],
-                                     tmp_path / "store", fake_embedder):
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, samples=True,
+                                           **{"harbor-payment": PAYMENT_EXAMPLE}):
         answer = assistant.ask(
             "In the Harbor Mutual example with 99910 and 99931, how much is paid in total?")
         assert answer.verdict is not None and answer.verdict.status == "allowed"
@@ -877,10 +876,8 @@ remark code HM-77.
 def test_a_claim_question_asking_what_gets_the_answer_after_the_verdict(
     tmp_path: Path, fake_embedder, question: str
 ) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "harbor-edits.md").write_text(REMARK_PAGE)
-    for assistant in _assistant_over([tmp_path / "docs", *sample_materials()],
-                                     tmp_path / "store", fake_embedder):
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, samples=True,
+                                           **{"harbor-edits": REMARK_PAGE}):
         answer = assistant.ask(question)
         assert answer.verdict is not None and answer.verdict.status == "missing_primary"
         assert "HM-77" in answer.answer, answer.answer
