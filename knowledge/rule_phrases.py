@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from knowledge.codes import CODE_PATTERN, expand_range, find_codes, read_code_list
 
-__all__ = ["SentenceRule", "read_sentence"]
+__all__ = ["SentenceRule", "points_to_code", "read_sentence"]
 
 _I = re.IGNORECASE
 _STAND_ALONE = re.compile(r"\bis\s+(?:a\s+stand-?\s?alone|not\s+an?\s+add-?\s?on)\b", _I)
@@ -69,6 +69,16 @@ _IMPERATIVE = re.compile(
 _SEE_ALSO = re.compile(
     r"^\W*(?:for|to\s+report)\s+(?P<when>.+?)\s*,?\s+(?:use|see|report|bill)\s+(?:also\s+)?"
     rf"(?=(?:(?:add-?on\s+)?(?:codes?|cpt|hcpcs)\s+)?{CODE_PATTERN}(?![0-9A-Za-z]))",
+    _I,
+)
+# "Report 61236 rather than 61235", "use 61240 instead of ...": a code named in place of another.
+_IN_PLACE = re.compile(
+    rf"\b(?:report|use|bill|code)\s+(?:(?:cpt|hcpcs)\s+)?(?:codes?\s+)?{CODE_PATTERN}"
+    r"[^.;]{0,80}?\b(?:rather\s+than|instead\s+of|in\s+place\s+of)\b"
+    r"|\b(?:rather\s+than|instead\s+of)\b[^.;]{0,80}?\b(?:report|use|bill)\s+"
+    rf"(?:(?:cpt|hcpcs)\s+)?(?:codes?\s+)?{CODE_PATTERN}"
+    r"|\breported\s+(?:with|using|as)\s+(?:(?:cpt|hcpcs)\s+)?(?:codes?\s+)?"
+    rf"{CODE_PATTERN}[^.;]{{0,40}}?\bnot\s+(?:with|as|by)\b",
     _I,
 )
 _MODIFIER_WORD = re.compile(r"\bmodifiers?\b", _I)
@@ -339,6 +349,12 @@ def _stated(sentence: str) -> str:
     cells = sentence.split(" | ")
     kept = [c for c in cells if not ((m := _LABEL.match(c)) and _ERROR_LABEL.search(m.group(1)))]
     return " | ".join(kept) if len(kept) < len(cells) else sentence
+
+
+def points_to_code(sentence: str) -> bool:
+    """``sentence`` sends the reader to a code for some work: "(For burns, see 61300)",
+    "report 61236 rather than 61235". It answers "which code do I use for ...?"."""
+    return bool(_SEE_ALSO.match(sentence) or _IN_PLACE.search(sentence))
 
 
 def read_sentence(sentence: str, context: str | None) -> list[SentenceRule]:

@@ -10,6 +10,7 @@ import numpy as np
 
 from knowledge.library import Library, LibraryView
 from knowledge.models import SECTION_SEPARATOR, Hit
+from knowledge.rule_phrases import points_to_code
 from knowledge.sentences import split_sentences
 from retrieval.anchors import is_year
 from retrieval.lexical import LexicalIndex, Sentence, tokenize
@@ -32,6 +33,8 @@ _DEFINED_WEIGHT = 1.0  # the unit defining a term the question uses
 _RULE_WEIGHT = 1.0  # the rule module located the sentence that states what is asked
 _HEADING_POOL = 5  # the best units read for headings whose section lends its list items rank
 _UNDER_WEIGHT = 0.5
+_REDIRECT_WEIGHT = 0.4  # a "which code?" question: the units sending the reader to a code
+_REDIRECT_POOL = 10  # ... among this many nearest
 _OFF_FOCUS = 0.5  # a sentence from a page about another code
 _MENTION_ONLY = 0.75  # a sentence from a page that names the code but states no rule for it
 
@@ -142,6 +145,11 @@ class HybridSearcher:
                 by_key[key].dense = pair[0]  # the passage cosine: what refusals are calibrated on
             ranked = sorted(cosines, key=lambda k: (-sum(cosines[k]), k))
             sentence_lists.append((_DENSE_WEIGHT, ranked))
+            if "asks_for_code" in question.signals:
+                # "Which code for a burn?": of the nearest units, those naming a code for
+                # some work ("(For debridement of burns, see ...)").
+                sentence_lists.append((_REDIRECT_WEIGHT, [
+                    k for k in ranked[:_REDIRECT_POOL] if points_to_code(by_key[k].sentence.text)]))
             best_dense = max((by_key[k].dense or 0.0 for k in ranked), default=0.0)
             if hints.names and hints.focus_docs:
                 # "Per Cobaltline's schedule, ...": the named document's own nearest sentences,

@@ -899,3 +899,21 @@ def test_a_claim_question_asking_what_gets_the_answer_after_the_verdict(
 )
 def test_what_a_claim_question_asks_beyond_its_verdict(question: str, beyond: bool) -> None:
     assert asks_beyond_verdict(analyze_question(question)) is beyond
+
+
+
+def test_a_which_code_question_quotes_the_unit_sending_to_a_code(
+    tmp_path: Path, fake_embedder
+) -> None:
+    manual = (
+        "# Chapter 7: widget repair\n\n## Widget hinge repair\n\n"
+        "Code 61235 describes widget hinge repair through an open approach.\n\n"
+        "Widget hinge repair is reported once per widget, whatever the number of hinges.\n\n"
+        "The operative note for a widget hinge repair names the hinge and the approach.\n\n"
+        "(For heat damage, see 61300-61302)\n\n"
+        "Payers review widget hinge repair claims that lack the operative note.\n"
+    )
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, manual=manual):
+        # The units sharing more of its words say what the code is, not which one to use.
+        answer = assistant.ask("Which code is used for widget hinge repair after heat damage?")
+        assert "61300-61302" in answer.citations[0].quote, answer.answer
