@@ -75,6 +75,7 @@ def test_a_choice_between_treatments_is_medical_advice_in_every_language(
 def test_which_code_is_better_is_a_coding_question() -> None:
     # A code or a coding word makes the same words a question about reporting.
     for question in ("Which is better to report, 99931 or 99932?",
+                     "Is it dangerous to bill 99931 twice on one claim?",
                      "أيهما أفضل للإبلاغ: الرمز 99931 أم 99932؟",
                      "Was ist besser für die Abrechnung, Modifikator 59 oder XS?"):
         assert not asks_medical_advice(analyze_question(question))
@@ -103,6 +104,13 @@ def test_which_code_is_better_is_a_coding_question() -> None:
         ("ko", "수술 전에 기다려도 되나요?"),
         ("tl", "Mawawala ba ang bato sa bato kahit walang gamutan?"),
         ("tl", "Malubha ba ang bato sa bato ko?"),
+        # "dangerous" said of the procedure, not of "it" (German already matched alone)
+        ("en", "Is a ureteral stent dangerous for a diabetic?"),
+        ("es", "¿La dilatación del uréter es peligrosa para un diabético?"),
+        ("fr", "La dilatation de l'uretère est-elle vraiment dangereuse pour un diabétique ?"),
+        ("ru", "Дилатация мочеточника опасна для диабетика?"),
+        ("ar", "هل توسيع الحالب خطير على مريض السكري؟"),
+        ("tl", "Delikado ang stent sa diabetic?"),
     ],
 )
 def test_advice_phrases_in_every_language(lang: str, question: str) -> None:
