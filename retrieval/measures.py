@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 __all__ = ["MEASURES_PATH", "asked_measures", "asks_amount", "holds_measure"]
@@ -44,10 +44,12 @@ def _asks(text: str, lang: str, words: _Words) -> bool:
     return any(_has_word(text, w) for w in ask)
 
 
+@lru_cache(maxsize=1024)
 def asked_measures(question: str, lang: str) -> frozenset[str]:
     """The kinds of number ``question`` (in ``lang``; English words count in any language)
     asks for: ``days``, ``weeks``, ``months``, ``hours``, ``minutes``, ``percent``,
-    ``money``, ``volume``, ``area``, ``units``."""
+    ``money``, ``volume``, ``area``, ``units``. Cached: reading a question, choosing its
+    evidence, deciding its coverage and its claim answer each ask it."""
     text = question.casefold()
     return frozenset(measure for measure, _, ask, _ in _table() if _asks(text, lang, ask))
 

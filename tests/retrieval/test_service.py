@@ -901,7 +901,6 @@ def test_what_a_claim_question_asks_beyond_its_verdict(question: str, beyond: bo
     assert asks_beyond_verdict(analyze_question(question)) is beyond
 
 
-
 def test_a_which_code_question_quotes_the_unit_sending_to_a_code(
     tmp_path: Path, fake_embedder
 ) -> None:
