@@ -23,13 +23,14 @@ _Words = dict[str, tuple[str, ...]]  # words by language, case folded
 
 
 @cache
-def _table() -> tuple[tuple[str, re.Pattern[str], _Words, _Words], ...]:
+def _table() -> tuple[tuple[str, re.Pattern[str], _Words, _Words, _Words], ...]:
     """Per measure: id, pattern in the materials, words asking for it, words asking for the
-    amount itself (``amount_ask``, money only)."""
+    amount itself (``amount_ask``, money only), phrases read past (``not_ask``: "at the same
+    time" holds "time" and asks for no duration)."""
     raw = json.loads(MEASURES_PATH.read_text(encoding="utf-8"))
     return tuple(
         (m["id"], re.compile(m["pattern"], re.IGNORECASE), _folded(m["ask"]),
-         _folded(m.get("amount_ask", {})))
+         _folded(m.get("amount_ask", {})), _folded(m.get("not_ask", {})))
         for m in raw["measures"]
     )
 
@@ -38,10 +39,16 @@ def _folded(words: dict[str, list[str]]) -> _Words:
     return {lang: tuple(w.casefold() for w in ws) for lang, ws in words.items()}
 
 
-def _asks(text: str, lang: str, words: _Words) -> bool:
-    """``text`` (case folded) holds one of ``words`` of ``lang`` or of English."""
-    ask = words.get(lang, ()) + (words.get("en", ()) if lang != "en" else ())
-    return any(_has_word(text, w) for w in ask)
+def _asks(text: str, lang: str, words: _Words, past: _Words | None = None) -> bool:
+    """``text`` (case folded) holds one of ``words`` of ``lang`` or of English, once the
+    phrases ``past`` of those languages are taken out of it."""
+    for phrase in _in_languages(past or {}, lang):
+        text = text.replace(phrase, " ")
+    return any(_has_word(text, w) for w in _in_languages(words, lang))
+
+
+def _in_languages(words: _Words, lang: str) -> tuple[str, ...]:
+    return words.get(lang, ()) + (words.get("en", ()) if lang != "en" else ())
 
 
 @lru_cache(maxsize=1024)
@@ -51,19 +58,20 @@ def asked_measures(question: str, lang: str) -> frozenset[str]:
     ``money``, ``volume``, ``area``, ``units``. Cached: reading a question, choosing its
     evidence, deciding its coverage and its claim answer each ask it."""
     text = question.casefold()
-    return frozenset(measure for measure, _, ask, _ in _table() if _asks(text, lang, ask))
+    return frozenset(measure for measure, _, ask, _, past in _table()
+                     if _asks(text, lang, ask, past))
 
 
 def asks_amount(question: str, lang: str) -> bool:
     """True when ``question`` asks for an amount of money itself ("how much does ... pay",
     "what is the price"), not whether or when something is paid."""
     text = question.casefold()
-    return any(_asks(text, lang, amount) for _, _, _, amount in _table() if amount)
+    return any(_asks(text, lang, amount) for _, _, _, amount, _ in _table() if amount)
 
 
 def holds_measure(sentence: str, measures: frozenset[str]) -> bool:
     """True when ``sentence`` holds a number of one of the kinds ``measures``."""
-    return any(pattern.search(sentence) for measure, pattern, _, _ in _table() if measure in measures)
+    return any(pattern.search(sentence) for measure, pattern, *_ in _table() if measure in measures)
 
 
 def _has_word(text: str, word: str) -> bool:

@@ -39,6 +39,15 @@ def test_every_measure_is_asked_in_ten_languages(measure: dict) -> None:
         ("de", "Wie lange bleibt das Pflaster auf der Haut?", "duration"),
         ("vi", "Phải nằm nghỉ bao lâu?", "duration"),
         ("tl", "Gaano katagal dapat magpahinga?", "duration"),
+        # A time, an age or a length asked by its noun: answered by a duration too.
+        ("ar", "ما هو الوقت المعتاد لإجراء 61230؟", "duration"),
+        ("ar", "كم يجب أن يكون عمر صورة الأشعة المرفقة بالطلب؟", "duration"),
+        ("en", "How old may the widget scan be when the request is sent?", "duration"),
+        ("en", "What is the typical intra-service time of 61230?", "duration"),
+        ("fr", "Quelle est la durée de la pose du widget ?", "duration"),
+        ("de", "Welche Dauer hat die Widget-Sitzung?", "duration"),
+        ("ru", "Какой давности может быть снимок?", "duration"),
+        ("zh", "61230 的手术时长是多少？", "duration"),
         ("de", "Wie schwer dürfen Taschen nach dem Widget-Eingriff sein?", "weight"),
         ("es", "¿Cuánto peso puede levantar el paciente?", "weight"),
         ("ko", "시술 후 들 수 있는 무게는?", "weight"),
@@ -53,6 +62,19 @@ def test_a_question_without_a_number_asks_for_none() -> None:
     assert asked_measures("Holidays and weekends: is the widget office open?", "en") == frozenset()
     # "весь" (whole) is not a question about weight ("вес")
     assert "weight" not in asked_measures("Какой код покрывает весь сеанс?", "ru")
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("ar", "هل يُحتسب 61231 منفصلاً إذا أُجري في نفس الوقت مع 61230؟"),
+        ("ar", "هل يُحتسب 61231 إذا أُجري في الوقت نفسه؟"),
+        ("en", "Is 61231 billed apart when done at the same time as 61230?"),
+        ("vi", "61231 làm cùng lúc với 61230 thì có tính riêng không?"),
+    ],
+)
+def test_at_the_same_time_asks_for_no_duration(lang: str, question: str) -> None:
+    assert "duration" not in asked_measures(question, lang)
 
 
 @pytest.mark.parametrize(
