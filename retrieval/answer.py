@@ -8,6 +8,7 @@ from functools import partial
 
 from knowledge.codes import codes_in, find_codes
 from knowledge.library import LibraryView
+from knowledge.sentences import split_sentences
 from retrieval.boilerplate import is_boilerplate
 from retrieval.citing import CitationList, quote_block
 from retrieval.glossary import concept_terms
@@ -214,7 +215,9 @@ def fact_answer(
     lines: list[str] = []
     prefer, pool = None, _PREFER_POOL
     if plain:
-        prefer = _plain_label
+        # Any sentence of the passage the page labels plain ("In simple words: ... This is an
+        # additional charge ..."): the passage is quoted from its label.
+        prefer = _in_plain_passage
     if example:
         prefer = partial(in_example, view)
         label = example_label(question, lang)
@@ -231,9 +234,9 @@ def fact_answer(
         chosen = chosen[: _MAX_SENTENCES - 1]
     for i, e in enumerate(chosen):
         spans = [e.sentence]
-        if i == 0 and (
-            (example and in_example(view, e.sentence)) or (plain and _plain_label(e.sentence))
-        ):
+        if i == 0 and plain and (label := _plain_passage_label(e.sentence)) is not None:
+            spans = [label, *example_continuation(view, label)]
+        elif i == 0 and example and in_example(view, e.sentence):
             spans += example_continuation(view, e.sentence)
         elif is_asked(e.sentence.text) and (reply := answer_to(view, e.sentence)):
             spans += reply  # a question of the materials (an FAQ item too) with its answer
@@ -270,6 +273,23 @@ def _plain_label(sentence: Sentence) -> bool:
     """The sentence opens a plain-language passage ("In simple words: ...")."""
     text = sentence.text.lstrip(" *#-").lower()
     return any(text.startswith(term.lower()) for term in concept_terms("plain_language"))
+
+
+def _in_plain_passage(sentence: Sentence) -> bool:
+    return _plain_passage_label(sentence) is not None
+
+
+def _plain_passage_label(sentence: Sentence) -> Sentence | None:
+    """The sentence opening the plain-language passage (one paragraph) that ``sentence`` is
+    part of, itself included; None when its paragraph opens with no such label."""
+    text = sentence.chunk.text
+    opens = text.rfind("\n\n", 0, sentence.start + 1)
+    opens = 0 if opens < 0 else opens + 2
+    first = next(((a, b) for a, b in split_sentences(text) if b > opens), None)
+    if first is None or first[0] > sentence.start:
+        return None
+    label = Sentence(sentence.chunk, *first)
+    return label if _plain_label(label) else None
 
 
 def _named_title(result: SearchResult, names: frozenset[str]) -> list[Sentence]:

@@ -916,3 +916,27 @@ def test_a_which_code_question_quotes_the_unit_sending_to_a_code(
         # The units sharing more of its words say what the code is, not which one to use.
         answer = assistant.ask("Which code is used for widget hinge repair after heat damage?")
         assert "61300-61302" in answer.citations[0].quote, answer.answer
+
+
+def test_a_plain_language_question_quotes_the_plain_passage_from_its_label(
+    tmp_path: Path, fake_embedder
+) -> None:
+    page = (
+        "# Code 61235: widget hinge repair\n\n"
+        "In plain terms: the surgeon mends a broken widget hinge through a small cut. "
+        "A camera shows the hinge on a screen. This is an extra fee, added to the fee of the "
+        "main widget procedure.\n\n"
+        "Code 61235 describes widget hinge repair through an open approach. Access to the "
+        "widget is billed separately. Other widget work done in the same session is billed "
+        "separately too. Is 61235 billed with the main widget procedure? The main widget "
+        "procedure fee is billed separately from 61235. Widget imaging is billed separately "
+        "from the main widget procedure.\n"
+    )
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, widget=page):
+        # The sentence that answers is the passage's last; the label scores low.
+        answer = assistant.ask(
+            "Explain simply: is 61235 billed separately, or is it an extra fee added to the "
+            "main widget procedure?")
+        first = answer.citations[0].quote
+        assert first.startswith("In plain terms:") and "extra fee" in first, answer.answer
+        assert_citations_verbatim(answer, assistant)
