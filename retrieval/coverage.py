@@ -253,7 +253,7 @@ _QUESTION_MODIFIER = re.compile(r"(?<![\w-])-\s?([0-9]{2}|[A-Z]{2})(?![0-9A-Za-z
 # covered only by a unit about that code that gives it (a fee-schedule row of the code, a
 # sentence naming it, a row of a page whose title names it).
 _I = re.IGNORECASE
-_PAID = r"\$\s?\d|\bpa(?:y|ys|id|yment|yable)\b|\ballow(?:ed|ance)\b"  # paid or allowed
+_PAID = r"\$\s?\d|\bpa(?:y|ys|id|ying|yment|yable)\b|\ballow(?:ed|ance)\b"  # paid or allowed
 _ATTRIBUTES: dict[str, re.Pattern[str]] = {
     "rvu": re.compile(r"\bRVUs?\b|relative value", _I),
     # "reported once per session", "two times per day": a count of units in words
@@ -263,7 +263,7 @@ _ATTRIBUTES: dict[str, re.Pattern[str]] = {
     "global_period": re.compile(r"\bglobal\b", _I),
     "price_amount": re.compile(
         r"\$\s?\d|\ballow(?:ed|ance|able)\b|\bpric(?:e|ed|ing)\b|\bfees?\b", _I),
-    "payment": re.compile(rf"{_PAID}|\bcharges?\b|\bcosts?\b", _I),
+    "payment": re.compile(rf"{_PAID}|\bcharg(?:e|es|ed)\b|\bcosts?\b", _I),
     "prior_authorization": re.compile(r"authori[sz]|precert|prior approval", _I),
     "reimbursement": re.compile(rf"{_PAID}|\breimburs\w*", _I),
 }

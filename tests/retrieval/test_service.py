@@ -940,3 +940,16 @@ def test_a_plain_language_question_quotes_the_plain_passage_from_its_label(
         first = answer.citations[0].quote
         assert first.startswith("In plain terms:") and "extra fee" in first, answer.answer
         assert_citations_verbatim(answer, assistant)
+
+
+def test_paying_said_of_a_code_covers_a_question_about_its_payment(
+    tmp_path: Path, fake_embedder
+) -> None:
+    page = (
+        "# Wexmoor claims note: widget hinge repair\n\n"
+        "Wexmoor may ask for the operative note and the widget image before paying 61255.\n\n"
+        "Code 61255 is reported once per widget.\n"
+    )
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, wexmoor=page):
+        answer = assistant.ask("Which records may Wexmoor ask for before paying 61255?")
+        assert not answer.refused and "operative note" in answer.answer, answer.answer
