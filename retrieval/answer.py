@@ -247,7 +247,7 @@ def fact_answer(
             # the items it leads to: it says nothing without them.
             spans = block
         else:
-            spans += _short_follower(view, e.sentence)
+            spans = [*_antecedent(e.sentence), *spans, *_short_follower(view, e.sentence)]
         passages.append(spans)
     for spans in passages:
         for chunk_id, start, end in _merge(spans):
@@ -302,6 +302,25 @@ def _named_title(result: SearchResult, names: frozenset[str]) -> list[Sentence]:
         if any(n.lower() in said for n in names):
             return block
     return []
+
+
+# "It is not an add-on code ...": a pronoun standing for what the sentence before named.
+_PRONOUN_LED = re.compile(
+    r"^\W*(?:it|they|this|these|that|those)\s+(?:is|are|was|were|has|have|had|may|must|can|"
+    r"cannot|should|does|do|will|includes?|requires?|covers?)\b", re.IGNORECASE)
+
+
+def _antecedent(sentence: Sentence) -> list[Sentence]:
+    """The sentence before ``sentence`` in its paragraph when ``sentence`` opens with a pronoun
+    as its subject: the quote then says what "it" is ("99945 is a stand-alone primary code.
+    It is not an add-on code ...")."""
+    if not _PRONOUN_LED.match(sentence.text):
+        return []
+    text = sentence.chunk.text
+    before = [(a, b) for a, b in split_sentences(text) if b <= sentence.start]
+    if not before or "\n\n" in text[before[-1][1]:sentence.start]:
+        return []
+    return [Sentence(sentence.chunk, *before[-1])]
 
 
 def _short_follower(view: LibraryView, sentence: Sentence) -> list[Sentence]:

@@ -953,3 +953,19 @@ def test_paying_said_of_a_code_covers_a_question_about_its_payment(
     for assistant in _assistant_over_pages(tmp_path, fake_embedder, wexmoor=page):
         answer = assistant.ask("Which records may Wexmoor ask for before paying 61255?")
         assert not answer.refused and "operative note" in answer.answer, answer.answer
+
+
+def test_a_quote_opening_with_a_pronoun_says_what_it_stands_for(
+    tmp_path: Path, fake_embedder
+) -> None:
+    page = (
+        "# Widget care kit\n\n"
+        "The Wexmoor hinge kit is a boxed set of spare hinges. It is covered only for members "
+        "who own two widgets or more.\n\n"
+        "Widget care is described in the owner's guide.\n"
+    )
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, kit=page):
+        answer = assistant.ask("Who is covered for it?")
+        quote = answer.citations[0].quote
+        assert quote.startswith("The Wexmoor hinge kit") and "two widgets" in quote, answer.answer
+        assert_citations_verbatim(answer, assistant)
