@@ -66,7 +66,7 @@ def asks_amount(question: str, lang: str) -> bool:
     """True when ``question`` asks for an amount of money itself ("how much does ... pay",
     "what is the price"), not whether or when something is paid."""
     text = question.casefold()
-    return any(_asks(text, lang, amount) for _, _, _, amount, _ in _table() if amount)
+    return any(_asks(text, lang, amount, past) for _, _, _, amount, past in _table() if amount)
 
 
 def holds_measure(sentence: str, measures: frozenset[str]) -> bool:
@@ -76,7 +76,18 @@ def holds_measure(sentence: str, measures: frozenset[str]) -> bool:
 
 def _has_word(text: str, word: str) -> bool:
     # Latin-script words must stand as words ("days" is not in "holidays"); others are found
-    # anywhere (Chinese and Korean write no spaces, Russian and Arabic words take endings).
+    # anywhere (Chinese and Korean write no spaces, Russian and Arabic words take endings),
+    # except a word of one or two letters in a script that spaces its words: Arabic "مل" (mL)
+    # stands alone, it is not the middle of "العملية" (the operation).
     if word.isascii() and word[:1].isalpha():
         return re.search(rf"(?<![\w]){re.escape(word)}", text) is not None
+    if len(word) <= 2 and word.isalpha() and _spaced(word):
+        return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
     return word in text
+
+
+def _spaced(word: str) -> bool:
+    """The word is written in a script that puts spaces between words (not Chinese,
+    Japanese or Korean)."""
+    return not any("\u1100" <= ch <= "\u11ff" or "\u2e80" <= ch <= "\ua4cf"
+                   or "\uac00" <= ch <= "\ud7af" for ch in word)

@@ -99,3 +99,18 @@ def test_at_the_same_time_asks_for_no_duration(lang: str, question: str) -> None
 )
 def test_sentences_holding_a_number_of_a_kind(sentence: str, measure: str, holds: bool) -> None:
     assert holds_measure(sentence, frozenset({measure})) is holds
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "measure", "asked"),
+    [
+        # a short word of a spaced script stands alone: "مل" (mL) is not inside "العملية"
+        ("ar", "متى يمكن العودة إلى العمل بعد العملية؟", "volume", False),
+        ("ar", "كم مل من الصبغة يُحقن مع 61230؟", "volume", True),
+        # "얼마나" (how long, how much) asks for no price; "얼마인가요" does
+        ("ko", "시술 끝나고 회복실에 얼마나 있어야 하나요?", "money", False),
+        ("ko", "61230은 얼마인가요?", "money", True),
+    ],
+)
+def test_short_and_shared_question_words(lang: str, question: str, measure: str, asked: bool) -> None:
+    assert (measure in asked_measures(question, lang)) is asked
