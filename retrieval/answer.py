@@ -13,7 +13,7 @@ from retrieval.boilerplate import is_boilerplate
 from retrieval.citing import CitationList, quote_block
 from retrieval.glossary import concept_terms
 from retrieval.lexical import Sentence
-from retrieval.measures import asked_measures, holds_measure
+from retrieval.measures import asked_direction, asked_measures, holds_measure, on_other_side
 from retrieval.messages import message
 from retrieval.passages import (
     answer_to,
@@ -57,10 +57,12 @@ def select_evidence(
     notices: bool = False,
     codes: frozenset[str] = frozenset(),
     measures: frozenset[str] = frozenset(),
+    side: str | None = None,
 ) -> list[Evidence]:
     """The sentences worth quoting: the best, and those scoring close to it.
 
     ``codes``: the codes the question names; ``measures``: the kinds of number it asks for
+    and ``side`` the side of an event it asks about, "before" or "after"
     (``retrieval.measures``). Of the best few sentences scoring close to the best, one that
     holds such a number and names such a code goes first, else one that holds the number,
     else one that names the code: a fee-schedule row about 99932 answers a question about
@@ -99,7 +101,7 @@ def select_evidence(
         best = next((e for e in usable[:prefer_pool] if prefer(e.sentence)), best)
         usable = [best] + [e for e in usable if e is not best]
     elif codes or measures:
-        best = _lead(usable, codes, measures)
+        best = _lead(usable, codes, measures, side)
         usable = [best] + [e for e in usable if e is not best]
     chosen = [best]
     seen = {best.sentence.text.strip().lower()}
@@ -139,20 +141,25 @@ def _other_codes_only(sentence: Sentence, codes: frozenset[str]) -> bool:
     return not set(codes_in(" ".join(heading_path(sentence.chunk)))) & codes
 
 
-def _lead(usable: list[Evidence], codes: frozenset[str], measures: frozenset[str]) -> Evidence:
+def _lead(
+    usable: list[Evidence], codes: frozenset[str], measures: frozenset[str],
+    side: str | None = None,
+) -> Evidence:
     """The sentence to quote first (see ``select_evidence``): ``usable[0]`` unless one of the
     next few, scoring close to it, fits the question's code and kind of number better."""
     best = usable[0]
 
-    def fit(e: Evidence) -> tuple[bool, bool, bool]:
-        # The number asked; then a unit keyed by the code (its row or entry, "Code: 99931 |
-        # ..."), then one naming it (perhaps as one of a list of twenty).
+    def fit(e: Evidence) -> tuple[bool, bool, bool, bool]:
+        # The number asked, on the side asked ("... after the procedure", not "36 hours
+        # before"); then a unit keyed by the code (its row or entry, "Code: 99931 | ..."),
+        # then one naming it (perhaps as one of a list of twenty).
         text = e.sentence.text
         number = bool(measures) and holds_measure(text, measures)
+        sided = number and not (side and on_other_side(text, side))
         first = find_codes(text)[:1]
         keyed = bool(first) and first[0][0] in codes
         code = bool(codes) and bool(codes & set(codes_in(text)))
-        return number, keyed, code
+        return number, sided, keyed, code
 
     def close(e: Evidence) -> bool:
         ratio = _MEASURE_RATIO if measures and holds_measure(e.sentence.text, measures) else (
@@ -227,7 +234,8 @@ def fact_answer(
             prefer, pool = labelled, len(result.sentences)
     chosen = select_evidence(result, focus_docs, prefer=prefer, prefer_pool=pool, required=required,
                              notices=notices, codes=frozenset(codes_in(question)),
-                             measures=asked_measures(question, lang))
+                             measures=asked_measures(question, lang),
+                             side=asked_direction(question, lang))
     passages: list[list[Sentence]] = []
     if title := _named_title(result, names):
         passages.append(title)

@@ -14,7 +14,10 @@ import re
 from functools import cache, lru_cache
 from pathlib import Path
 
-__all__ = ["MEASURES_PATH", "asked_measures", "asks_amount", "holds_measure"]
+__all__ = [
+    "MEASURES_PATH", "asked_direction", "asked_measures", "asks_amount", "holds_measure",
+    "on_other_side",
+]
 
 MEASURES_PATH = Path(__file__).resolve().parent / "data" / "measures.json"
 
@@ -67,6 +70,30 @@ def asks_amount(question: str, lang: str) -> bool:
     "what is the price"), not whether or when something is paid."""
     text = question.casefold()
     return any(_asks(text, lang, amount, past) for _, _, _, amount, past in _table() if amount)
+
+
+@cache
+def _directions() -> tuple[tuple[str, re.Pattern[str], _Words], ...]:
+    """Per side ("before", "after"): how the materials write it, the question words asking it."""
+    raw = json.loads(MEASURES_PATH.read_text(encoding="utf-8")).get("directions", {})
+    return tuple((side, re.compile(d["pattern"], re.IGNORECASE), _folded(d["ask"]))
+                 for side, d in raw.items())
+
+
+@lru_cache(maxsize=1024)
+def asked_direction(question: str, lang: str) -> str | None:
+    """``"before"`` or ``"after"`` when ``question`` asks about one side only ("how long must
+    the band stay on after the procedure?"), else None."""
+    text = question.casefold()
+    sides = [side for side, _, ask in _directions() if _asks(text, lang, ask)]
+    return sides[0] if len(sides) == 1 else None
+
+
+def on_other_side(sentence: str, side: str) -> bool:
+    """True when ``sentence`` speaks of the other side only: "36 hours before the procedure"
+    for a question about after."""
+    said = {s for s, pattern, _ in _directions() if pattern.search(sentence)}
+    return bool(said) and side not in said
 
 
 def holds_measure(sentence: str, measures: frozenset[str]) -> bool:

@@ -7,7 +7,13 @@ import json
 import pytest
 
 from retrieval.language import LANGUAGES
-from retrieval.measures import MEASURES_PATH, asked_measures, holds_measure
+from retrieval.measures import (
+    MEASURES_PATH,
+    asked_direction,
+    asked_measures,
+    holds_measure,
+    on_other_side,
+)
 
 TABLE = json.loads(MEASURES_PATH.read_text(encoding="utf-8"))["measures"]
 
@@ -114,3 +120,28 @@ def test_sentences_holding_a_number_of_a_kind(sentence: str, measure: str, holds
 )
 def test_short_and_shared_question_words(lang: str, question: str, measure: str, asked: bool) -> None:
     assert (measure in asked_measures(question, lang)) is asked
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "side"),
+    [
+        ("en", "How long does the widget band stay on after the visit?", "after"),
+        ("zh", "术后腕带要戴多久？", "after"),
+        ("ko", "시술 후 붕대는 며칠 동안 유지하나요?", "after"),
+        ("ar", "كم ساعة بعد الإجراء يجب الراحة؟", "after"),
+        ("ru", "За сколько часов перед процедурой нельзя есть?", "before"),
+        ("es", "¿Cuántas horas antes del procedimiento debo ayunar?", "before"),
+        ("vi", "Phải nhịn ăn bao lâu trước khi làm thủ thuật?", "before"),
+        ("en", "How long before and after the visit is the widget off?", None),
+        ("en", "How many units of 61230 per day?", None),
+    ],
+)
+def test_the_side_of_an_event_a_question_asks_about(lang: str, question: str, side: str | None) -> None:
+    assert asked_direction(question, lang) == side
+
+
+def test_a_number_on_the_other_side_only() -> None:
+    assert on_other_side("Stop the widget pills 36 hours before the visit.", "after")
+    assert not on_other_side("The band stays on for about 2 hours.", "after")
+    assert not on_other_side("Rest for 2 hours after the visit.", "after")
+    assert not on_other_side("Fast 6 hours before and rest 2 hours after the visit.", "after")

@@ -969,3 +969,20 @@ def test_a_quote_opening_with_a_pronoun_says_what_it_stands_for(
         quote = answer.citations[0].quote
         assert quote.startswith("The Wexmoor hinge kit") and "two widgets" in quote, answer.answer
         assert_citations_verbatim(answer, assistant)
+
+
+def test_a_number_asked_after_an_event_is_not_quoted_from_before_it(
+    tmp_path: Path, fake_embedder
+) -> None:
+    leaflet = (
+        "# Your widget visit\n\n"
+        "## Before the visit\n\n"
+        "- Take the widget tablet 12 hours before the widget visit.\n"
+        "- Stop widget drops 36 hours before the widget visit.\n\n"
+        "## Recovery\n\n"
+        "- A soft band stays on the widget arm for about 2 hours.\n"
+    )
+    for assistant in _assistant_over_pages(tmp_path, fake_embedder, leaflet=leaflet):
+        answer = assistant.ask("How many hours does the band stay on the widget arm after the "
+                               "widget visit?")
+        assert "about 2 hours" in answer.citations[0].quote, answer.answer
