@@ -8,7 +8,6 @@ from functools import partial
 
 from knowledge.codes import codes_in, find_codes
 from knowledge.library import LibraryView
-from knowledge.sentences import split_sentences
 from retrieval.boilerplate import is_boilerplate
 from retrieval.citing import CitationList, quote_block
 from retrieval.glossary import concept_terms
@@ -22,6 +21,7 @@ from retrieval.passages import (
     in_example,
     is_asked,
     list_block,
+    paragraph_of,
     title_block,
 )
 from retrieval.search import Evidence, SearchResult
@@ -290,14 +290,8 @@ def _in_plain_passage(sentence: Sentence) -> bool:
 def _plain_passage_label(sentence: Sentence) -> Sentence | None:
     """The sentence opening the plain-language passage (one paragraph) that ``sentence`` is
     part of, itself included; None when its paragraph opens with no such label."""
-    text = sentence.chunk.text
-    opens = text.rfind("\n\n", 0, sentence.start + 1)
-    opens = 0 if opens < 0 else opens + 2
-    first = next(((a, b) for a, b in split_sentences(text) if b > opens), None)
-    if first is None or first[0] > sentence.start:
-        return None
-    label = Sentence(sentence.chunk, *first)
-    return label if _plain_label(label) else None
+    label = next(iter(paragraph_of(sentence)), None)
+    return label if label is not None and _plain_label(label) else None
 
 
 def _named_title(result: SearchResult, names: frozenset[str]) -> list[Sentence]:
@@ -324,11 +318,7 @@ def _antecedent(sentence: Sentence) -> list[Sentence]:
     It is not an add-on code ...")."""
     if not _PRONOUN_LED.match(sentence.text):
         return []
-    text = sentence.chunk.text
-    before = [(a, b) for a, b in split_sentences(text) if b <= sentence.start]
-    if not before or "\n\n" in text[before[-1][1]:sentence.start]:
-        return []
-    return [Sentence(sentence.chunk, *before[-1])]
+    return [s for s in paragraph_of(sentence) if s.end <= sentence.start][-1:]
 
 
 def _short_follower(view: LibraryView, sentence: Sentence) -> list[Sentence]:

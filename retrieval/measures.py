@@ -13,6 +13,7 @@ import json
 import re
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "MEASURES_PATH", "asked_direction", "asked_measures", "asks_amount", "holds_measure",
@@ -26,11 +27,17 @@ _Words = dict[str, tuple[str, ...]]  # words by language, case folded
 
 
 @cache
+def _raw() -> dict[str, Any]:
+    """The measures file, read once."""
+    return json.loads(MEASURES_PATH.read_text(encoding="utf-8"))
+
+
+@cache
 def _table() -> tuple[tuple[str, re.Pattern[str], _Words, _Words, _Words], ...]:
     """Per measure: id, pattern in the materials, words asking for it, words asking for the
     amount itself (``amount_ask``, money only), phrases read past (``not_ask``: "at the same
     time" holds "time" and asks for no duration)."""
-    raw = json.loads(MEASURES_PATH.read_text(encoding="utf-8"))
+    raw = _raw()
     return tuple(
         (m["id"], re.compile(m["pattern"], re.IGNORECASE), _folded(m["ask"]),
          _folded(m.get("amount_ask", {})), _folded(m.get("not_ask", {})))
@@ -75,7 +82,7 @@ def asks_amount(question: str, lang: str) -> bool:
 @cache
 def _directions() -> tuple[tuple[str, re.Pattern[str], _Words], ...]:
     """Per side ("before", "after"): how the materials write it, the question words asking it."""
-    raw = json.loads(MEASURES_PATH.read_text(encoding="utf-8")).get("directions", {})
+    raw = _raw().get("directions", {})
     return tuple((side, re.compile(d["pattern"], re.IGNORECASE), _folded(d["ask"]))
                  for side, d in raw.items())
 

@@ -29,6 +29,7 @@ __all__ = [
     "in_example",
     "is_asked",
     "list_block",
+    "paragraph_of",
     "title_block",
 ]
 
@@ -247,14 +248,21 @@ def title_block(sentence: Sentence) -> list[Sentence]:
     """The block of title lines ``sentence`` is one of ("Northfield Community Health Plan /
     Claims Edit Note CE-0417: ... / Effective for dates of service on or after ..."): the
     lines of its paragraph, when every one is short and none ends a sentence; else []."""
+    block = paragraph_of(sentence)
+    lines = [s.text for s in block]
+    if len(lines) > _TITLE_LINES or not all(_is_heading(t) or _is_title(t) for t in lines):
+        return []
+    return block
+
+
+def paragraph_of(sentence: Sentence) -> list[Sentence]:
+    """The sentences of the paragraph (blank-line separated, in its chunk) ``sentence`` is in,
+    in order; [] when it is in none."""
     chunk = sentence.chunk
     for p_start, p_end in paragraph_spans(chunk.text):
         if p_start <= sentence.start < p_end:
-            spans = [(s, e) for s, e in split_sentences(chunk.text) if p_start <= s < p_end]
-            lines = [chunk.text[s:e] for s, e in spans]
-            if len(lines) > _TITLE_LINES or not all(_is_heading(t) or _is_title(t) for t in lines):
-                return []
-            return [Sentence(chunk, s, e) for s, e in spans]
+            return [Sentence(chunk, s, e) for s, e in split_sentences(chunk.text)
+                    if p_start <= s < p_end]
     return []
 
 
