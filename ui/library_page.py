@@ -127,6 +127,12 @@ def _ask_to_remove(sources: list[str]) -> None:
     st.session_state.confirm_remove = list(sources)
 
 
+def _ask_to_remove_chosen() -> None:
+    # The selection as the click sent it: arguments bound when the button was drawn can lag
+    # a pick made just before the click.
+    _ask_to_remove(list(st.session_state.get("lib_remove", [])))
+
+
 def rules_panel(rules: Sequence[CodeRules], title: str) -> None:
     """Rules per code, each with the sentences or rows that state it."""
     st.subheader(title)
@@ -251,7 +257,7 @@ def library_page(assistant: Assistant, options: IngestOptions) -> None:
     chosen = st.multiselect(t("Remove documents"), names, key="lib_remove")
     if chosen:
         st.button(t("Remove"), key="lib_remove_ask", icon=":material/delete:",
-                  on_click=_ask_to_remove, args=(chosen,))
+                  on_click=_ask_to_remove_chosen)
     st.divider()
     name = st.selectbox(t("Document"), names, key="lib_detail")
     row = next((r for r in shown if r.name == name), None)
