@@ -29,7 +29,9 @@ from knowledge.models import (
     SourceDocument,
 )
 from knowledge.registry import DocumentRegistry
-from knowledge.store import ChromaChunkStore, VectorRecord
+from knowledge.settings import EXACT_SEARCH_MAX
+from knowledge.store import KINDS, ChromaChunkStore, VectorRecord
+from knowledge.vector_index import ExactIndex
 
 __all__ = [
     "Library",
@@ -71,6 +73,7 @@ class Library:
         store_dir: the store directory (registry file; Chroma files when embedded).
         chroma_host / chroma_port: use a Chroma server instead of the embedded client.
         collection: the Chroma collection name.
+        exact_max: vectors of a kind searched exactly in memory, at most (0: always Chroma).
 
     Example::
 
@@ -86,6 +89,7 @@ class Library:
         chroma_host: str | None = None,
         chroma_port: int = 8000,
         collection: str = "cptcite",
+        exact_max: int = EXACT_SEARCH_MAX,
     ) -> None:
         self.store_dir = Path(store_dir)
         self.registry = DocumentRegistry(self.store_dir)
@@ -98,6 +102,9 @@ class Library:
         )
         self._view: LibraryView | None = None
         self._view_lock = threading.Lock()
+        self.exact_max = exact_max
+        self._exact: dict[str, tuple[int, ExactIndex | None]] = {}
+        self._exact_lock = threading.Lock()
         self._write_lock = threading.RLock()
 
     # --- readers ------------------------------------------------------------------
@@ -131,11 +138,39 @@ class Library:
             edit_store=self.edits,
         )
 
+    def exact_index(self, kind: str, view: LibraryView) -> ExactIndex | None:
+        """The in-memory copy of ``kind``'s vectors for ``view``'s generation (built on first
+        use), or None when the kind holds more than ``exact_max`` vectors."""
+        with self._exact_lock:
+            have = self._exact.get(kind)
+            if have is not None and have[0] == view.generation:
+                return have[1]
+            index = None
+            if self.exact_max > 0 and self.vectors.count_of(kind) <= self.exact_max:
+                index = ExactIndex(*self.vectors.vectors_of(kind))
+            self._exact[kind] = (view.generation, index)
+            return index
+
+    def warm(self, view: LibraryView) -> None:
+        """Build the in-memory indexes of ``view`` now rather than at the first question."""
+        if not view.empty:
+            for kind in KINDS:
+                self.exact_index(kind, view)
+
+    def _nearest(
+        self, vector: np.ndarray, k: int, view: LibraryView, kind: str,
+        doc_ids: Sequence[str] = (),
+    ) -> list[tuple[str, float]]:
+        index = self.exact_index(kind, view)
+        if index is not None:
+            return index.query(vector, k, doc_ids=doc_ids)
+        return self.vectors.query(vector, k, kind=kind, doc_ids=doc_ids)
+
     def dense_search(self, vector: np.ndarray, k: int, view: LibraryView) -> list[Hit]:
         """Nearest chunks of ``view`` (orphans and newer versions are skipped), best first."""
         if view.empty:
             return []
-        pairs = self.vectors.query(vector, k + 20, kind="chunk")
+        pairs = self._nearest(vector, k + 20, view, "chunk")
         hits = [Hit(chunk=view.chunks[cid], score=s) for cid, s in pairs if cid in view.chunks]
         return hits[:k]
 
@@ -152,7 +187,7 @@ class Library:
         if view.empty:
             return []
         out: list[SentenceHit] = []
-        for sid, score in self.vectors.query(vector, k + 20, kind=kind, doc_ids=doc_ids):
+        for sid, score in self._nearest(vector, k + 20, view, kind, doc_ids):
             chunk = view.chunks.get(parent_chunk_id(sid))
             span = _span(sid)
             if chunk is not None and span is not None and span[1] <= len(chunk.text):
@@ -251,10 +286,12 @@ def open_library(
     chroma_host: str | None = None,
     chroma_port: int = 8000,
     collection: str = "cptcite",
+    exact_max: int = EXACT_SEARCH_MAX,
 ) -> Library:
     """Open (creating if needed) the library in ``store_dir``; raises ConfigError if unusable."""
     return Library(
-        store_dir, chroma_host=chroma_host, chroma_port=chroma_port, collection=collection
+        store_dir, chroma_host=chroma_host, chroma_port=chroma_port, collection=collection,
+        exact_max=exact_max,
     )
 
 

