@@ -125,8 +125,15 @@ def refusal_reason(
     # attribute of a code is looked for in the units about the code, as the materials write
     # it ("Facility allowed: $120.00" gives a price without the word): see below.
     docs = focus_docs or None
+    qualified = bool(question.codes) and bool(
+        set(question.concepts) & _VALUES_BY_SETTING
+        or asks_amount(question.text, question.language))
     for concept in question.concepts:
         if not is_scope_concept(concept) or (question.codes and concept in _ATTRIBUTES):
+            continue
+        if qualified and concept in _SETTINGS:
+            # "The non-facility price of 99931": the setting names the figure's column,
+            # which a fee table heads "NF" or "Fac"; the figure itself is checked below.
             continue
         terms = concept_terms(concept)
         if terms and not any(lexical.mentions(t, docs) for t in terms):
@@ -268,6 +275,10 @@ _ATTRIBUTES: dict[str, re.Pattern[str]] = {
     "reimbursement": re.compile(rf"{_PAID}|\breimburs\w*", _I),
 }
 
+
+# Figures a fee table gives per setting (facility, non-facility), and the setting concept.
+_VALUES_BY_SETTING = frozenset({"rvu", "price_amount", "payment", "reimbursement"})
+_SETTINGS = frozenset({"place_of_service"})
 
 _NAMES_MUE = re.compile(r"\bMUEs?\b|medically unlikely", _I)
 _UNIT_LIMIT = re.compile(
