@@ -147,7 +147,13 @@ class Library:
                 return have[1]
             index = None
             if self.exact_max > 0 and self.vectors.count_of(kind) <= self.exact_max:
-                index = ExactIndex(*self.vectors.vectors_of(kind))
+                ids, matrix = self.vectors.vectors_of(kind)
+                # Vectors of chunks the view does not list (a newer version, an orphan) are
+                # never answered from: left out.
+                rows = [i for i, v in enumerate(ids) if parent_chunk_id(v) in view.chunks]
+                index = ExactIndex([ids[i] for i in rows],
+                                   [view.chunks[parent_chunk_id(ids[i])].doc_id for i in rows],
+                                   matrix[rows] if rows else np.zeros((0, 0), np.float32))
             self._exact[kind] = (view.generation, index)
             return index
 
