@@ -96,7 +96,9 @@ class _WarmUp:
     def __init__(self, assistant: Assistant) -> None:
         self.done = threading.Event()
         self.error: str | None = None
-        threading.Thread(target=self._run, args=(assistant,), daemon=True,
+        # Not a daemon: a process ending while the thread is inside the model's runtime
+        # aborted ("terminate called without an active exception"); exit waits for it.
+        threading.Thread(target=self._run, args=(assistant,), daemon=False,
                          name="cptcite-warm-up").start()
 
     def _run(self, assistant: Assistant) -> None:

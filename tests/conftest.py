@@ -248,12 +248,13 @@ def _chroma_mode(request: pytest.FixtureRequest) -> Iterator[None]:
     original = library_module.Library.__init__
 
     def server_init(self: object, store_dir: Path, *, chroma_host: str | None = None,
-                    chroma_port: int = 8000, collection: str = "cptcite") -> None:
+                    chroma_port: int = 8000, collection: str = "cptcite",
+                    **options: object) -> None:
         if chroma_host is None:
             digest = hashlib.sha1(str(Path(store_dir).resolve()).encode()).hexdigest()[:16]
             chroma_host, chroma_port, collection = host, port, f"{collection}-{digest}"
         original(self, store_dir, chroma_host=chroma_host, chroma_port=chroma_port,
-                 collection=collection)
+                 collection=collection, **options)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(library_module.Library, "__init__", server_init)
