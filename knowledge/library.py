@@ -153,7 +153,7 @@ class Library:
                 rows = [i for i, v in enumerate(ids) if parent_chunk_id(v) in view.chunks]
                 index = ExactIndex([ids[i] for i in rows],
                                    [view.chunks[parent_chunk_id(ids[i])].doc_id for i in rows],
-                                   matrix[rows] if rows else np.zeros((0, 0), np.float32))
+                                   matrix[rows])
             self._exact[kind] = (view.generation, index)
             return index
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -124,37 +124,34 @@ class ChromaChunkStore:
     def ids(self, doc_id: str | None = None) -> set[str]:
         """Ids of the stored vectors (every kind), of one document or all."""
         where = {"doc_id": doc_id} if doc_id else None
-        out: set[str] = set()
-        for kind in KINDS:
-            coll = self._collection(kind)
-            offset, page = 0, 5000
-            while True:
-                got = coll.get(where=where, include=[], limit=page, offset=offset)
-                out.update(got["ids"])
-                if len(got["ids"]) < page:
-                    break
-                offset += page
-        return out
+        return {i for kind in KINDS for got in self._pages(kind, [], where) for i in got["ids"]}
+
+    def _pages(
+        self, kind: str, include: list[str], where: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Chroma's ``get`` of one ``kind``, page by page (it refuses very large reads)."""
+        coll = self._collection(kind)
+        offset, page = 0, 5000
+        while True:
+            got = coll.get(where=where, include=include, limit=page, offset=offset)
+            yield got
+            if len(got["ids"]) < page:
+                return
+            offset += page
 
     def count_of(self, kind: str) -> int:
         """Number of stored vectors of one ``kind``."""
         return self._collection(kind).count()
 
     def vectors_of(self, kind: str) -> tuple[list[str], np.ndarray]:
-        """Every stored vector of one ``kind``: ids and an ``(n, dim)`` float32 matrix, read in
-        pages (without their metadata, which takes four times as long to read)."""
-        coll = self._collection(kind)
+        """Every stored vector of one ``kind``: ids and an ``(n, dim)`` float32 matrix (read
+        without their metadata, which takes four times as long to read)."""
         ids: list[str] = []
         parts: list[np.ndarray] = []
-        offset, page = 0, 5000
-        while True:
-            got = coll.get(include=["embeddings"], limit=page, offset=offset)
-            ids.extend(got["ids"])
+        for got in self._pages(kind, ["embeddings"]):
             if len(got["ids"]):
+                ids.extend(got["ids"])
                 parts.append(np.asarray(got["embeddings"], dtype=np.float32))
-            if len(got["ids"]) < page:
-                break
-            offset += page
         matrix = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
         return ids, matrix
 
@@ -190,7 +187,7 @@ class ChromaChunkStore:
 
     def count(self) -> int:
         """Number of stored vectors, every kind."""
-        return sum(self._collection(kind).count() for kind in KINDS)
+        return sum(self.count_of(kind) for kind in KINDS)
 
     def close(self) -> None:
         """Release the client (embedded clients cache one system per path per process)."""

@@ -36,9 +36,6 @@ class ExactIndex:
         self._doc_names = {name: i for i, name in enumerate(names)}
         self._docs = np.array([self._doc_names[d] for d in doc_ids], dtype=np.int32)
 
-    def __len__(self) -> int:
-        return len(self._ids)
-
     def query(
         self, vector: np.ndarray, k: int, doc_ids: Sequence[str] = ()
     ) -> list[tuple[str, float]]:
