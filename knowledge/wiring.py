@@ -33,5 +33,5 @@ def embedder_from_settings(settings: Settings, model: str | None = None) -> Embe
         )
     return OnnxEmbedder(
         name, cache_dir=Path(settings.model_cache), batch_size=settings.embed_batch_size,
-        threads=settings.embed_threads,
+        threads=settings.embed_threads, int8=settings.embedding_backend == "onnx-int8",
     )

