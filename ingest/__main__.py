@@ -117,7 +117,7 @@ def _ingest(paths: list[Path], library: Library, settings: Settings, as_json: bo
         chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
         batch_size=settings.embed_batch_size,
     )
-    embedder = embedder_from_settings(settings)
+    embedder = embedder_from_settings(settings, built_with=library.built_with())
     if sys.stderr.isatty() and not as_json:
         bar, update = _progress_bar()
         with bar:

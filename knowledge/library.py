@@ -200,9 +200,13 @@ class Library:
                 out.append(SentenceHit(chunk=chunk, start=span[0], end=span[1], score=score))
         return out[:k]
 
+    def built_with(self) -> str | None:
+        """The embedding identity (``embedding_id``) of the vectors stored, None while empty."""
+        return self.registry.get_meta(_MODEL_KEY)
+
     def check_model(self, embedding_name: str) -> None:
         """Refuse to mix vectors of two models in one store."""
-        stored = self.registry.get_meta(_MODEL_KEY)
+        stored = self.built_with()
         if stored is not None and stored != embedding_name:
             raise ConfigError(
                 f"the store {self.store_dir} was built with the embedding model {stored!r}, "

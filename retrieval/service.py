@@ -242,9 +242,10 @@ def assistant_from_settings(settings: Settings, store: Path | None = None, **kwa
     """An Assistant over the store named by ``settings`` (``store`` overrides it)."""
     from knowledge.wiring import embedder_from_settings, library_from_settings
 
+    library = library_from_settings(settings, store)
     return Assistant(
-        library_from_settings(settings, store),
-        embedder_from_settings(settings),
+        library,
+        embedder_from_settings(settings, built_with=library.built_with()),
         top_k=settings.top_k,
         max_question_chars=settings.max_question_chars,
         default_language=settings.default_language,

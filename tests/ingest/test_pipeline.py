@@ -124,7 +124,7 @@ def test_a_folder_lists_every_file_met(
     from ingest.loaders import SUPPORTED_SUFFIXES
     from knowledge import wiring
 
-    monkeypatch.setattr(wiring, "embedder_from_settings", lambda s: fake_embedder)
+    monkeypatch.setattr(wiring, "embedder_from_settings", lambda s, **k: fake_embedder)
     _write(tmp_path, "page.md", PAGE)
     _write(tmp_path, "notes.xyz", "Plain words in a kind of file nobody reads.")
     _write(tmp_path, "sub/README", "no extension")
@@ -163,7 +163,7 @@ def test_cli_json_contract(tmp_path: Path, monkeypatch, capsys, fake_embedder) -
     from ingest import __main__ as cli
     from knowledge import wiring
 
-    monkeypatch.setattr(wiring, "embedder_from_settings", lambda s: fake_embedder)
+    monkeypatch.setattr(wiring, "embedder_from_settings", lambda s, **k: fake_embedder)
     path = _write(tmp_path, "page.md", PAGE)
     store = tmp_path / "cli-store"
     assert cli.main([str(path), "--store", str(store), "--json"]) == 0

@@ -180,7 +180,7 @@ def test_cli_ask_json_and_jsonl(tmp_path: Path, assistant: Assistant, monkeypatc
     from knowledge import wiring
     from retrieval import __main__ as cli
 
-    monkeypatch.setattr(wiring, "embedder_from_settings", lambda s: fake_embedder)
+    monkeypatch.setattr(wiring, "embedder_from_settings", lambda s, **k: fake_embedder)
     store = str(assistant.library.store_dir)
     assert cli.main(["ask", "--store", store, "--json", "Can 99931 be billed with 99921?"]) == 0
     out = json.loads(capsys.readouterr().out)

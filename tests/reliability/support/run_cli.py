@@ -28,7 +28,7 @@ def _install_fakes() -> None:
 
     from knowledge import wiring
 
-    wiring.embedder_from_settings = lambda settings: conftest.FakeEmbedder()  # type: ignore[assignment]
+    wiring.embedder_from_settings = lambda settings, **k: conftest.FakeEmbedder()  # type: ignore[assignment]
     if sys.argv[1] == "retrieval":
         from retrieval import service
         from retrieval.coverage import Thresholds
