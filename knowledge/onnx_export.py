@@ -33,13 +33,16 @@ from typing import Any
 
 from knowledge.errors import ConfigError
 
-__all__ = ["EXPORT_FILE", "TOKENIZER_FILE", "ensure_onnx_model", "load_info"]
+__all__ = ["EXPORT_FILE", "TOKENIZER_FILE", "WEIGHTS_FILE", "ensure_onnx_model", "load_info"]
 
 #: The exported model's file name inside its folder.
 EXPORT_FILE = "model.onnx"
+#: Its weights, beside it: onnxruntime maps them instead of parsing them out of the graph
+#: (a session opened in 0.2 s instead of 1.3-1.5 s for the 470 MB float model).
+WEIGHTS_FILE = "model.onnx.data"
 _INFO_FILE = "cptcite-onnx.json"
 TOKENIZER_FILE = "tokenizer.json"
-_EXPORTER_VERSION = 3
+_EXPORTER_VERSION = 4
 _POOLINGS = ("mean", "cls")
 
 
@@ -91,7 +94,8 @@ def _fingerprint(source: Path) -> str:
 
 def _is_current(target: Path, key: str) -> bool:
     try:
-        return load_info(target).get("fingerprint") == key and (target / EXPORT_FILE).is_file()
+        return load_info(target).get("fingerprint") == key and all(
+            (target / name).is_file() for name in (EXPORT_FILE, WEIGHTS_FILE))
     except (OSError, ValueError, TypeError):
         return False
 
@@ -133,14 +137,15 @@ def _export(source: Path, out: Path, key: str, int8: bool) -> None:
                           "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}},
             opset_version=17, dynamo=False,
         )
+        graph_path = float_path
         if int8:
-            quantize_dynamic(str(float_path), str(out / EXPORT_FILE), weight_type=QuantType.QInt8,
+            graph_path = out / "int8.onnx"
+            quantize_dynamic(str(float_path), str(graph_path), weight_type=QuantType.QInt8,
                              per_channel=True, reduce_range=True, op_types_to_quantize=["MatMul"],
                              nodes_to_exclude=_down_projections(float_path))
-    if int8:
-        float_path.unlink()
-    else:
-        float_path.rename(out / EXPORT_FILE)
+    _save_with_weights_beside(graph_path, out)
+    for path in {float_path, graph_path}:
+        path.unlink()
     info = {
         "fingerprint": key,
         "source": str(source),
@@ -152,6 +157,15 @@ def _export(source: Path, out: Path, key: str, int8: bool) -> None:
         "int8": int8,
     }
     (out / _INFO_FILE).write_text(json.dumps(info, indent=1), encoding="utf-8")
+
+
+def _save_with_weights_beside(graph_path: Path, out: Path) -> None:
+    """``graph_path`` saved as ``EXPORT_FILE`` with its weights in ``WEIGHTS_FILE``."""
+    import onnx
+
+    model = onnx.load(str(graph_path))
+    onnx.save_model(model, str(out / EXPORT_FILE), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location=WEIGHTS_FILE, size_threshold=1024)
 
 
 def _down_projections(path: Path) -> list[str]:

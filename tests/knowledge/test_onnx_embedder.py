@@ -14,7 +14,7 @@ import pytest
 from knowledge.embedder import model_source
 from knowledge.errors import ConfigError
 from knowledge.onnx_embedder import OnnxEmbedder
-from knowledge.onnx_export import EXPORT_FILE, ensure_onnx_model
+from knowledge.onnx_export import EXPORT_FILE, WEIGHTS_FILE, ensure_onnx_model
 
 # Our own sentences, one per product language, plus table-row and odd-spacing text.
 TEXTS = [
@@ -100,6 +100,10 @@ def test_the_export_is_built_once_and_reused(real_embedder, model_cache: Path) -
     stamp = (folder / EXPORT_FILE).stat().st_mtime_ns
     assert ensure_onnx_model(source, model_cache) == folder
     assert (folder / EXPORT_FILE).stat().st_mtime_ns == stamp
+    # The weights lie beside the graph, for the runtime to map rather than parse.
+    assert (folder / EXPORT_FILE).stat().st_size < 5_000_000
+    assert (folder / WEIGHTS_FILE).stat().st_size > 100_000_000
+    assert sorted(p.name for p in folder.glob("*.onnx*")) == [EXPORT_FILE, WEIGHTS_FILE]
 
 
 @pytest.fixture(scope="module")
