@@ -9,9 +9,10 @@ searchable, never a mix; ``repair()`` removes what a crash left behind.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from knowledge.models import (
 from knowledge.registry import DocumentRegistry
 from knowledge.settings import EXACT_SEARCH_MAX
 from knowledge.store import KINDS, ChromaChunkStore, VectorRecord
-from knowledge.vector_index import ExactIndex
+from knowledge.vector_index import ExactIndex, load_index, save_index
 
 __all__ = [
     "Library",
@@ -44,6 +45,8 @@ __all__ = [
 ]
 
 _MODEL_KEY = "embedding_model"
+# Where the in-memory search's copies of the vectors are saved, inside the store folder.
+_EXACT_DIR = "exact-search"
 
 
 @dataclass(frozen=True)
@@ -146,16 +149,26 @@ class Library:
             if have is not None and have[0] == view.generation:
                 return have[1]
             index = None
-            if self.exact_max > 0 and self.vectors.count_of(kind) <= self.exact_max:
-                ids, matrix = self.vectors.vectors_of(kind)
-                # Vectors of chunks the view does not list (a newer version, an orphan) are
-                # never answered from: left out.
-                rows = [i for i, v in enumerate(ids) if parent_chunk_id(v) in view.chunks]
-                index = ExactIndex([ids[i] for i in rows],
-                                   [view.chunks[parent_chunk_id(ids[i])].doc_id for i in rows],
-                                   matrix[rows])
+            if self.exact_max > 0:
+                # Saved for this generation of the store: no Chroma collection is opened.
+                path = self.store_dir / _EXACT_DIR / f"{kind}.npz"
+                key = _exact_key(view, self.built_with(), self.exact_max)
+                index = load_index(path, key)
+                if index is None and self.vectors.count_of(kind) <= self.exact_max:
+                    index = self._read_exact(kind, view)
+                    with suppress(OSError):  # a read-only store is still searched
+                        save_index(index, path, key)
             self._exact[kind] = (view.generation, index)
             return index
+
+    def _read_exact(self, kind: str, view: LibraryView) -> ExactIndex:
+        ids, matrix = self.vectors.vectors_of(kind)
+        # Vectors of chunks the view does not list (a newer version, an orphan) are never
+        # answered from: left out.
+        rows = [i for i, v in enumerate(ids) if parent_chunk_id(v) in view.chunks]
+        return ExactIndex([ids[i] for i in rows],
+                          [view.chunks[parent_chunk_id(ids[i])].doc_id for i in rows],
+                          matrix[rows])
 
     def warm(self, view: LibraryView) -> None:
         """Build the in-memory indexes of ``view`` now rather than at the first question."""
@@ -303,6 +316,13 @@ def open_library(
         store_dir, chroma_host=chroma_host, chroma_port=chroma_port, collection=collection,
         exact_max=exact_max,
     )
+
+
+def _exact_key(view: LibraryView, model: str | None, exact_max: int) -> str:
+    """What a saved copy of the vectors must match: the store's generation, its chunks (a
+    registry made anew counts generations from 1 again), the model, the size limit."""
+    chunks = hashlib.sha256("\n".join(sorted(view.chunks)).encode()).hexdigest()[:16]
+    return f"{view.generation}|{chunks}|{model}|{exact_max}"
 
 
 def embedding_id(embedder: object) -> str:

@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -18,8 +18,8 @@ from knowledge.errors import ConfigError
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
+if TYPE_CHECKING:
+    import chromadb
 
 __all__ = ["KINDS", "ChromaChunkStore", "VectorRecord"]
 
@@ -95,6 +95,12 @@ class ChromaChunkStore:
             return self._colls[kind]
 
     def _connect(self) -> chromadb.ClientAPI:
+        # Imported here, at the first read or write of a vector (about 0.6 s): a process
+        # answering from the saved copies of the vectors (the library's exact search) never
+        # needs it.
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if self._host:
             return chromadb.HttpClient(host=self._host, port=self._port, settings=settings)

@@ -4,15 +4,20 @@ A library of a few hundred documents holds a few thousand vectors per kind: one 
 over all of them takes a fraction of a millisecond, where a query through Chroma's HNSW index
 costs one to two (and a round trip when Chroma is a server). Chroma stays the store;
 this is a read-only copy of one kind's vectors, rebuilt when the registry's generation moves.
+A copy is also kept on disk (``save``/``load``, under a key naming what it was made from), so
+that a new process reads it in milliseconds instead of opening Chroma's collections.
 """
 
 from __future__ import annotations
 
+import os
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ExactIndex"]
+__all__ = ["ExactIndex", "load_index", "save_index"]
 
 
 class ExactIndex:
@@ -24,14 +29,19 @@ class ExactIndex:
         index.query(np.array([1.0, 0.0]), 1)  # [("a", 1.0)]
     """
 
-    def __init__(self, ids: Sequence[str], doc_ids: Sequence[str], matrix: np.ndarray) -> None:
+    def __init__(
+        self, ids: Sequence[str], doc_ids: Sequence[str], matrix: np.ndarray,
+        *, normalised: bool = False,
+    ) -> None:
         matrix = np.asarray(matrix, dtype=np.float32)
         if len(doc_ids) != len(ids) or matrix.ndim != 2 or len(matrix) != len(ids):
             raise ValueError(f"{len(ids)} ids but {len(doc_ids)} document ids and "
                              f"{len(matrix)} vectors")
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        self._matrix = matrix / np.maximum(norms, 1e-12)
+        if not normalised:
+            matrix = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        self._matrix = matrix
         self._ids = list(ids)
+        self._doc_ids = list(doc_ids)
         names = sorted(set(doc_ids))
         self._doc_names = {name: i for i, name in enumerate(names)}
         self._docs = np.array([self._doc_names[d] for d in doc_ids], dtype=np.int32)
@@ -65,3 +75,25 @@ class ExactIndex:
         pairs = [(self._ids[i], float(scores[i])) for i in rows]
         pairs.sort(key=lambda p: (-p[1], p[0]))
         return pairs[:k]
+
+
+def save_index(index: ExactIndex, path: Path, key: str) -> None:
+    """Write ``index`` to ``path`` under ``key`` (atomically: a reader sees old or new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, key=np.array(key), ids=np.array(index._ids, dtype=str),
+                 docs=np.array(index._doc_ids, dtype=str), matrix=index._matrix)
+    os.replace(tmp, path)
+
+
+def load_index(path: Path, key: str) -> ExactIndex | None:
+    """The index saved at ``path`` under ``key``; None when absent, unreadable or stale."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved["key"]) != key:
+                return None
+            return ExactIndex(saved["ids"].tolist(), saved["docs"].tolist(), saved["matrix"],
+                              normalised=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None

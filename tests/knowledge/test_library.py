@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -166,3 +168,67 @@ def test_exact_index_follows_writes_and_gives_way_to_chroma_when_large(tmp_path:
         assert hits[0].chunk.text == "four"
     finally:
         library.close()
+
+
+def test_a_new_process_reads_the_saved_copy_not_chroma(tmp_path: Path) -> None:
+    first = open_library(tmp_path / "s")
+    _commit(first, "a.txt", "one\n\ntwo\n\nthree")
+    view = first.view()
+    q = _vec(_seed("two"))
+    expected = [(h.chunk.chunk_id, h.start) for h in first.sentence_search(q, 3, view)]
+    first.close()
+    again = open_library(tmp_path / "s")
+    try:
+        def no_chroma(*_: object) -> None:
+            raise AssertionError("Chroma was read")
+
+        again.vectors.vectors_of = no_chroma  # type: ignore[method-assign]
+        again.vectors.count_of = no_chroma  # type: ignore[method-assign]
+        again.vectors.query = no_chroma  # type: ignore[method-assign]
+        view = again.view()
+        assert [(h.chunk.chunk_id, h.start) for h in again.sentence_search(q, 3, view)] == expected
+    finally:
+        again.close()
+
+
+def test_a_saved_copy_of_another_state_is_not_used(tmp_path: Path) -> None:
+    library = open_library(tmp_path / "s")
+    try:
+        _commit(library, "a.txt", "one\n\ntwo")
+        assert library.exact_index("chunk", library.view()) is not None
+        _commit(library, "b.txt", "three\n\nfour")
+        # A second library on the same store: the copy saved before the write is stale.
+        other = open_library(tmp_path / "s")
+        try:
+            hits = other.dense_search(_vec(_seed("four")), 1, other.view())
+            assert hits[0].chunk.text == "four"
+        finally:
+            other.close()
+        # A different limit is a different copy (and a limit of 0 saves none).
+        small = open_library(tmp_path / "s", exact_max=0)
+        try:
+            assert small.exact_index("chunk", small.view()) is None
+        finally:
+            small.close()
+    finally:
+        library.close()
+
+
+def test_answering_from_saved_copies_never_imports_chroma(tmp_path: Path) -> None:
+    library = open_library(tmp_path / "s")
+    _commit(library, "a.txt", "one\n\ntwo")
+    library.warm(library.view())
+    library.close()
+    code = (
+        "import sys; from pathlib import Path; import numpy as np\n"
+        "from knowledge.library import open_library\n"
+        f"lib = open_library(Path({str(tmp_path / 's')!r}))\n"
+        "view = lib.view(); lib.warm(view)\n"
+        "v = np.zeros(16, dtype=np.float32); v[0] = 1\n"
+        "assert lib.dense_search(v, 1, view)\n"
+        "print('chromadb' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

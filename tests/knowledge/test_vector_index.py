@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.vector_index import ExactIndex
+from knowledge.vector_index import ExactIndex, load_index, save_index
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -45,3 +45,28 @@ def test_empty_index_and_bad_input() -> None:
         ExactIndex(["a"], ["d"], np.ones((1, 2))).query(np.ones(2), 0)
     with pytest.raises(ValueError, match="document ids"):
         ExactIndex(["a", "b"], ["d"], np.ones((2, 2)))
+
+
+def test_saved_and_loaded_under_its_key(tmp_path) -> None:
+    rng = np.random.default_rng(3)
+    matrix = rng.normal(size=(6, 4)).astype(np.float32)
+    index = ExactIndex([f"v{i}" for i in range(6)], ["d1", "d1", "d2", "d2", "d3", "d3"], matrix)
+    path = tmp_path / "copies" / "chunk.npz"
+    save_index(index, path, "7|abc")
+    again = load_index(path, "7|abc")
+    assert again is not None
+    q = rng.normal(size=4).astype(np.float32)
+    assert again.query(q, 4) == index.query(q, 4)
+    assert again.query(q, 4, doc_ids=["d2"]) == index.query(q, 4, doc_ids=["d2"])
+    assert load_index(path, "8|abc") is None  # another state of the store
+    assert load_index(tmp_path / "missing.npz", "7|abc") is None
+    path.write_bytes(b"not a saved index")
+    assert load_index(path, "7|abc") is None
+    assert [p.name for p in path.parent.iterdir()] == ["chunk.npz"]  # no temporary left
+
+
+def test_an_empty_index_saves_too(tmp_path) -> None:
+    path = tmp_path / "e.npz"
+    save_index(ExactIndex([], [], np.zeros((0, 4), dtype=np.float32)), path, "k")
+    empty = load_index(path, "k")
+    assert empty is not None and empty.query(np.ones(4), 3) == []
