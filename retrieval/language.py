@@ -18,17 +18,24 @@ Usage::
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
+import zipfile
+from array import array
+from contextlib import suppress
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from knowledge.errors import ConfigError
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
 
-__all__ = ["LANGUAGES", "RTL", "detect_language", "normalize_language"]
+__all__ = ["LANGUAGES", "RTL", "detect_language", "load_identifier", "normalize_language"]
 
 LANGUAGES: dict[str, str] = {
     "en": "English",
@@ -108,19 +115,57 @@ def normalize_language(code: str) -> str:
     return base
 
 
-def _get_identifier() -> LanguageIdentifier:
+def load_identifier(cache_dir: Path | None = None) -> None:
+    """Load the language identifier now (it loads at the first question otherwise).
+
+    py3langid's model ships LZMA-compressed (68 MB unpacked, about 0.6 s to unpack): with
+    ``cache_dir``, its arrays limited to the ten languages are kept there uncompressed
+    (about 45 MB, read in a few tens of milliseconds) and read from there next time.
+    """
+    _get_identifier(cache_dir)
+
+
+def _get_identifier(cache_dir: Path | None = None) -> LanguageIdentifier:
     """Load py3langid's model once, limited to our languages (the lock makes it thread-safe)."""
     global _identifier
     if _identifier is None:
         with _lock:
             if _identifier is None:
-                from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-                ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-                ident.set_languages(list(LANGUAGES))
-                _identifier = ident
+                _identifier = _identifier_from(cache_dir)
     # classify() only reads the model arrays, so concurrent calls are safe.
     return _identifier
+
+
+def _identifier_from(cache_dir: Path | None) -> LanguageIdentifier:
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    source = Path(MODEL_DIR) / MODEL_FILE
+    copy = None
+    if cache_dir is not None:
+        st = source.stat()
+        copy = Path(cache_dir) / f"py3langid-{len(LANGUAGES)}-{st.st_size}-{st.st_mtime_ns}.npz"
+        try:
+            with np.load(copy, allow_pickle=False) as saved:
+                return LanguageIdentifier(
+                    saved["ptc"], saved["pc"], saved["classes"].tolist(),
+                    array("I", saved["nextmove"].tobytes()), saved["output"].tolist(),
+                    norm_probs=True, tk_row=array("H", saved["row"].tobytes()),
+                )
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+            pass  # not made yet, or unreadable: made again below
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(list(LANGUAGES))
+    if copy is not None and ident.tk_nextmove.typecode == "I" and ident.tk_row.typecode == "H":
+        with suppress(OSError):  # a read-only cache: unpacked again next time
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            tmp = copy.with_name(f".{copy.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                np.savez(fh, ptc=ident.nb_ptc, pc=ident.nb_pc, classes=np.array(ident.nb_classes),
+                         nextmove=np.frombuffer(ident.tk_nextmove, dtype=np.uint32),
+                         row=np.frombuffer(ident.tk_row, dtype=np.uint16),
+                         output=np.array(ident.tk_output, dtype=np.int64))
+            os.replace(tmp, copy)
+    return ident
 
 
 def _script_language(text: str) -> str | None:

@@ -22,6 +22,7 @@ from retrieval.coverage import (
 )
 from retrieval.edit_rows import edit_rows_answer
 from retrieval.hints import search_hints
+from retrieval.language import load_identifier
 from retrieval.lexical import Sentence, tokenize
 from retrieval.measures import asked_measures
 from retrieval.messages import message
@@ -51,6 +52,8 @@ class Assistant:
         embedder: embeds questions (must be the model the store was built with).
         mode: "hybrid" (default), or "dense" / "bm25" alone (baselines).
         top_k: chunks listed in ``Answer.retrieved``.
+        model_cache: where derived copies of models are kept (the language identifier's,
+            unpacked: read at warm-up in milliseconds instead of unpacked again).
 
     Example::
 
@@ -68,12 +71,14 @@ class Assistant:
         max_question_chars: int = 2000,
         default_language: str = "en",
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        model_cache: Path | None = None,
     ) -> None:
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
         self.library, self.embedder, self.mode = library, embedder, mode
         self.top_k, self.max_question_chars = top_k, max_question_chars
         self.default_language, self.thresholds = default_language, thresholds
+        self.model_cache = model_cache
         self.searcher = HybridSearcher(library, mode)
         self._codes: tuple[int, set[str], set[str]] | None = None
         self._lock = threading.Lock()
@@ -104,6 +109,7 @@ class Assistant:
             if not view.empty:
                 self.searcher.lexical(view)
                 self.library.warm(view)
+            load_identifier(self.model_cache)
             analyze_question("Which codes are reported with this add-on code?",
                              fallback=self.default_language, max_chars=self.max_question_chars)
         finally:
@@ -249,6 +255,7 @@ def assistant_from_settings(settings: Settings, store: Path | None = None, **kwa
         top_k=settings.top_k,
         max_question_chars=settings.max_question_chars,
         default_language=settings.default_language,
+        model_cache=Path(settings.model_cache),
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -78,3 +78,19 @@ def test_language_table() -> None:
     assert all(name.strip() for name in LANGUAGES.values())
     assert RTL == frozenset({"ar"})
     assert all(normalize_language(code) == code for code in LANGUAGES)
+
+
+def test_the_identifier_read_from_its_unpacked_copy_decides_alike(tmp_path: Path) -> None:
+    from retrieval.language import _identifier_from
+
+    packed = _identifier_from(tmp_path)  # unpacked from py3langid's file, copy written
+    copies = list(tmp_path.glob("py3langid-*.npz"))
+    assert len(copies) == 1
+    unpacked = _identifier_from(tmp_path)  # read from the copy
+    assert list(tmp_path.glob("py3langid-*.npz")) == copies
+    for case in FULL:
+        assert unpacked.classify(case["text"]) == packed.classify(case["text"]), case["text"]
+    copies[0].write_bytes(b"damaged")
+    again = _identifier_from(tmp_path)  # a damaged copy is made again
+    assert again.classify(FULL[0]["text"]) == packed.classify(FULL[0]["text"])
+    assert _identifier_from(tmp_path).classify("Guten Tag") == packed.classify("Guten Tag")
