@@ -149,24 +149,26 @@ def _lead(
     next few, scoring close to it, fits the question's code and kind of number better."""
     best = usable[0]
 
-    def fit(e: Evidence) -> tuple[bool, bool, bool, bool]:
+    def fit(e: Evidence) -> tuple[bool, bool, bool, bool, bool]:
         # The number asked, on the side asked ("... after the procedure", not "36 hours
         # before"); then a unit keyed by the code (its row or entry, "Code: 99931 | ..."),
-        # then one naming it (perhaps as one of a list of twenty).
+        # and of those one naming no other code (the code's own row, not an example
+        # reporting it with another); then one naming it (perhaps as one of a list of twenty).
         text = e.sentence.text
         number = bool(measures) and holds_measure(text, measures)
         sided = number and not (side and on_other_side(text, side))
         first = find_codes(text)[:1]
         keyed = bool(first) and first[0][0] in codes
-        code = bool(codes) and bool(codes & set(codes_in(text)))
-        return number, sided, keyed, code
+        named = set(codes_in(text))
+        code = bool(codes) and bool(codes & named)
+        return number, sided, keyed, keyed and named <= codes, code
 
     def close(e: Evidence) -> bool:
         ratio = _MEASURE_RATIO if measures and holds_measure(e.sentence.text, measures) else (
             _CODE_RATIO)
         return e.score >= ratio * best.score
 
-    depth = _MEASURE_POOL if measures else _PREFER_POOL + 1
+    depth = _MEASURE_POOL
     pool = [e for e in usable[:depth] if e is best or close(e)]
     return max(pool, key=lambda e: (fit(e), e is best))
 

@@ -79,6 +79,24 @@ def test_the_row_of_the_code_leads_over_a_list_naming_it_among_others() -> None:
     assert chosen[0].sentence.text.startswith("Code: 61240 |")
 
 
+def test_the_codes_own_row_leads_from_deeper_over_an_example_naming_it_with_another() -> None:
+    lists = [f"(Use 6129{i} in conjunction with 61230, 61235, 61240, 61245)" for i in range(5)]
+    example = "Answer: 61240-LT and 61299-LT."
+    other = "Code: 61235 | Summary: Widget removal | Approach: Through the front port"
+    row = "Code: 61240 | Summary: Widget exchange | Approach: Through the side port"
+    lines = [*lists, example, other, row]
+    text = "\n".join(lines)
+    chunk = Chunk(chunk_id="x", doc_id="d", source="manual.docx", position=0, text=text,
+                  start=0, end=len(text))
+    # The row is eighth, scoring within 0.8 of the best: it leads.
+    result = SearchResult(sentences=[_evidence(chunk, line, 0.10 - i * 0.002)
+                                     for i, line in enumerate(lines)])
+    assert select_evidence(result, codes=frozenset({"61240"}))[0].sentence.text == row
+    # Far below the best, it does not.
+    weak = SearchResult(sentences=[*result.sentences[:-1], _evidence(chunk, row, 0.05)])
+    assert select_evidence(weak, codes=frozenset({"61240"}))[0].sentence.text == example
+
+
 def test_a_second_unit_with_the_kind_of_number_asked_is_quoted_with_the_first() -> None:
     lines = [
         "Northfield widget leaflet: you cannot drive for 24 hours after the widget visit.",
