@@ -120,7 +120,7 @@ def load_identifier(cache_dir: Path | None = None) -> None:
 
     py3langid's model ships LZMA-compressed (68 MB unpacked, about 0.6 s to unpack): with
     ``cache_dir``, its arrays limited to the ten languages are kept there uncompressed
-    (about 45 MB, read in a few tens of milliseconds) and read from there next time.
+    (about 42 MB, read in about 0.1 s) and read from there next time.
     """
     _get_identifier(cache_dir)
 

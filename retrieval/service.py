@@ -129,6 +129,7 @@ class Assistant:
         Raises QuestionError for an empty or over-long question.
         """
         t0 = time.perf_counter()
+        load_identifier(self.model_cache)  # once per process; from the model cache if given
         q = analyze_question(
             question, lang=lang, fallback=fallback or self.default_language,
             max_chars=self.max_question_chars,

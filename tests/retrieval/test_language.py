@@ -94,3 +94,28 @@ def test_the_identifier_read_from_its_unpacked_copy_decides_alike(tmp_path: Path
     again = _identifier_from(tmp_path)  # a damaged copy is made again
     assert again.classify(FULL[0]["text"]) == packed.classify(FULL[0]["text"])
     assert _identifier_from(tmp_path).classify("Guten Tag") == packed.classify("Guten Tag")
+
+
+def test_an_assistant_asked_without_warm_up_keeps_the_identifier_in_its_model_cache(
+    tmp_path: Path,
+) -> None:
+    # A fresh interpreter: this one has loaded the identifier already.
+    import subprocess
+    import sys
+
+    code = (
+        "from pathlib import Path\n"
+        "from knowledge.library import open_library\n"
+        "from retrieval.service import Assistant\n"
+        "from tests.conftest import FakeEmbedder\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "lib = open_library(root / 'store')\n"
+        "answer = Assistant(lib, FakeEmbedder(), model_cache=root / 'models').ask("
+        "'Welcher Code gilt für das Widget?')\n"
+        "print(answer.language)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "de"
+    assert len(list((tmp_path / "models").glob("py3langid-*.npz"))) == 1
