@@ -4,18 +4,19 @@ A library of a few hundred documents holds a few thousand vectors per kind: one 
 over all of them takes a fraction of a millisecond, where a query through Chroma's HNSW index
 costs one to two (and a round trip when Chroma is a server). Chroma stays the store;
 this is a read-only copy of one kind's vectors, rebuilt when the registry's generation moves.
-A copy is also kept on disk (``save``/``load``, under a key naming what it was made from), so
+A copy is also kept on disk (``save_index``/``load_index``, under a key naming what it was made from), so
 that a new process reads it in milliseconds instead of opening Chroma's collections.
 """
 
 from __future__ import annotations
 
-import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from knowledge.npz_files import write_npz
 
 __all__ = ["ExactIndex", "load_index", "save_index"]
 
@@ -79,12 +80,8 @@ class ExactIndex:
 
 def save_index(index: ExactIndex, path: Path, key: str) -> None:
     """Write ``index`` to ``path`` under ``key`` (atomically: a reader sees old or new)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, key=np.array(key), ids=np.array(index._ids, dtype=str),
-                 docs=np.array(index._doc_ids, dtype=str), matrix=index._matrix)
-    os.replace(tmp, path)
+    write_npz(path, key=np.array(key), ids=np.array(index._ids, dtype=str),
+              docs=np.array(index._doc_ids, dtype=str), matrix=index._matrix)
 
 
 def load_index(path: Path, key: str) -> ExactIndex | None:

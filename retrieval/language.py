@@ -18,7 +18,6 @@ Usage::
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import unicodedata
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from knowledge.errors import ConfigError
+from knowledge.npz_files import write_npz
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -157,14 +157,10 @@ def _identifier_from(cache_dir: Path | None) -> LanguageIdentifier:
     ident.set_languages(list(LANGUAGES))
     if copy is not None and ident.tk_nextmove.typecode == "I" and ident.tk_row.typecode == "H":
         with suppress(OSError):  # a read-only cache: unpacked again next time
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            tmp = copy.with_name(f".{copy.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                np.savez(fh, ptc=ident.nb_ptc, pc=ident.nb_pc, classes=np.array(ident.nb_classes),
-                         nextmove=np.frombuffer(ident.tk_nextmove, dtype=np.uint32),
-                         row=np.frombuffer(ident.tk_row, dtype=np.uint16),
-                         output=np.array(ident.tk_output, dtype=np.int64))
-            os.replace(tmp, copy)
+            write_npz(copy, ptc=ident.nb_ptc, pc=ident.nb_pc, classes=np.array(ident.nb_classes),
+                      nextmove=np.frombuffer(ident.tk_nextmove, dtype=np.uint32),
+                      row=np.frombuffer(ident.tk_row, dtype=np.uint16),
+                      output=np.array(ident.tk_output, dtype=np.int64))
     return ident
 
 
