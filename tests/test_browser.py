@@ -313,8 +313,12 @@ def test_library_and_performance_pages_over_the_corpus_in_chromium(
             main.get_by_role("button", name="Run", exact=True).click()
             expect(main.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=300_000)
             expect(main.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+            # The finished run redraws the page once more: a click during it was lost once
+            # under the whole suite's load.
+            _idle(page)
             failure = main.locator('[data-testid="stExpander"]').filter(has_text="miss-1")
             failure.locator("summary").click()
+            _idle(page)
             failure.get_by_role("button", name=f"Open {fee} in the Library").click()
             _idle(page)
             expect(main.get_by_text("Rules read from this document")).to_be_visible(
