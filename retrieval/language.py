@@ -143,7 +143,8 @@ def _identifier_from(cache_dir: Path | None) -> LanguageIdentifier:
     copy = None
     if cache_dir is not None:
         st = source.stat()
-        copy = Path(cache_dir) / f"py3langid-{len(LANGUAGES)}-{st.st_size}-{st.st_mtime_ns}.npz"
+        langs = "-".join(sorted(LANGUAGES))
+        copy = Path(cache_dir) / f"py3langid-{langs}-{st.st_size}-{st.st_mtime_ns}.npz"
         try:
             with np.load(copy, allow_pickle=False) as saved:
                 return LanguageIdentifier(

@@ -53,7 +53,7 @@ class Assistant:
         mode: "hybrid" (default), or "dense" / "bm25" alone (baselines).
         top_k: chunks listed in ``Answer.retrieved``.
         model_cache: where derived copies of models are kept (the language identifier's,
-            unpacked: read at warm-up in milliseconds instead of unpacked again).
+            unpacked: read at warm-up or the first question in about 0.1 s, not unpacked).
 
     Example::
 

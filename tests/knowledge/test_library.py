@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 from knowledge.errors import ConfigError, UnknownSourceError
 from knowledge.library import Library, VectorRecord, open_library, sentence_id
 from knowledge.models import Chunk, DocumentRules, SourceDocument
+from tests.support.procs import run_fresh
 
 
 def _doc(source: str, text: str, version: int = 1) -> tuple[SourceDocument, list[Chunk]]:
@@ -228,7 +227,4 @@ def test_answering_from_saved_copies_never_imports_chroma(tmp_path: Path) -> Non
         "assert lib.dense_search(v, 1, view)\n"
         "print('chromadb' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[2], timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
+    assert run_fresh(code) == "False"

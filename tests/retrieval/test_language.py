@@ -9,6 +9,7 @@ import pytest
 
 from knowledge.errors import ConfigError
 from retrieval.language import LANGUAGES, RTL, detect_language, normalize_language
+from tests.support.procs import run_fresh
 
 CASES = json.loads((Path(__file__).parent / "data" / "language_cases.json").read_text("utf-8"))
 FULL = CASES["full"]
@@ -100,9 +101,6 @@ def test_an_assistant_asked_without_warm_up_keeps_the_identifier_in_its_model_ca
     tmp_path: Path,
 ) -> None:
     # A fresh interpreter: this one has loaded the identifier already.
-    import subprocess
-    import sys
-
     code = (
         "from pathlib import Path\n"
         "from knowledge.library import open_library\n"
@@ -114,8 +112,5 @@ def test_an_assistant_asked_without_warm_up_keeps_the_identifier_in_its_model_ca
         "'Welcher Code gilt für das Widget?')\n"
         "print(answer.language)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[2], timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "de"
+    assert run_fresh(code) == "de"
     assert len(list((tmp_path / "models").glob("py3langid-*.npz"))) == 1
